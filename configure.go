@@ -1,0 +1,279 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/global"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/observe-go/observe/exporters"
+	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/internal/errhandler"
+)
+
+// scopeName is the instrumentation scope of the records of [Telemetry.Logger].
+const scopeName = "github.com/observe-go/observe"
+
+// errorInterval is how often one distinct internal error may be written.
+const errorInterval = time.Minute
+
+// Telemetry holds the providers that [Configure] made. Its methods are safe
+// for concurrent use, and they all work when the SDK is disabled.
+type Telemetry struct {
+	tp trace.TracerProvider
+	mp metric.MeterProvider
+	lp otellog.LoggerProvider
+
+	sdkTP *sdktrace.TracerProvider
+	sdkMP *sdkmetric.MeterProvider
+	sdkLP *sdklog.LoggerProvider
+
+	propagator     propagation.TextMapPropagator
+	logger         *slog.Logger
+	metricsHandler http.Handler
+	pipelines      *exporters.Pipelines
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// Configure sets up traces, metrics and logs for the service, and, unless
+// [WithoutGlobals] is given, registers them, the propagator and a
+// rate-limited error handler as the OpenTelemetry globals. Call it once in
+// main and defer [Telemetry.Shutdown].
+//
+// Options beat environment variables, which beat the defaults. Configure
+// reads these variables (through [WithEnvLookup] when given):
+//
+//   - OTEL_SDK_DISABLED: true gives no-op providers; false (default).
+//   - OTEL_SERVICE_NAME: service.name; default the executable's name.
+//   - OTEL_RESOURCE_ATTRIBUTES: key=value,... with percent-encoded values.
+//   - OBSERVE_ENVIRONMENT: deployment.environment.name.
+//   - OTEL_PROPAGATORS: tracecontext, baggage, b3, b3multi, none;
+//     default tracecontext,baggage.
+//   - OTEL_TRACES_SAMPLER: always_on, always_off, traceidratio,
+//     parentbased_always_on (default), parentbased_always_off,
+//     parentbased_traceidratio; OTEL_TRACES_SAMPLER_ARG: the ratio, 0 to 1,
+//     default 1.
+//   - OTEL_TRACES_EXPORTER, OTEL_LOGS_EXPORTER: otlp, console, stdout, none
+//     or a registered name, comma-separated; default otlp when an OTLP
+//     endpoint is set, else console.
+//   - OTEL_METRICS_EXPORTER: otlp, prometheus, console, stdout, none or a
+//     registered name; default otlp when an OTLP endpoint is set, else none.
+//   - OTEL_EXPORTER_OTLP_ENDPOINT (a base URL), _PROTOCOL (grpc or
+//     http/protobuf, the default), _HEADERS (key=value,... percent-encoded),
+//     _TIMEOUT (milliseconds, default 10000), _COMPRESSION (gzip or none),
+//     and their per-signal forms OTEL_EXPORTER_OTLP_TRACES_*, _METRICS_*,
+//     _LOGS_* (a per-signal endpoint is used as it is).
+//   - OTEL_EXPORTER_PROMETHEUS_HOST (default localhost) and _PORT (default
+//     9464): where the prometheus exporter serves /metrics.
+//   - OTEL_METRIC_EXPORT_INTERVAL (default 60000) and _TIMEOUT (default
+//     30000), in milliseconds.
+//   - OTEL_BSP_SCHEDULE_DELAY, _EXPORT_TIMEOUT, _MAX_QUEUE_SIZE,
+//     _MAX_EXPORT_BATCH_SIZE and the same OTEL_BLRP_* for logs.
+//   - OBSERVE_LOG_LEVEL: debug, info (default), warn, error.
+//   - OBSERVE_CONSOLE_FORMAT: pretty (default) or json.
+//   - NO_COLOR: any non-empty value turns the console's colours off.
+//
+// A bad value makes Configure return an error naming the variable or option
+// and the value (never a secret); every bad value is reported at once, and
+// anything already started is shut down. An unreachable backend is not an
+// error: exports fail later and are reported through the error handler.
+func Configure(opts ...Option) (*Telemetry, error) {
+	c := newConfig(opts)
+	r := env.New(c.lookup)
+	ctx := context.Background()
+
+	disabled, _, err := r.Bool(env.SDKDisabled)
+	if err != nil {
+		return nil, err
+	}
+	if disabled {
+		return disabledTelemetry(), nil
+	}
+
+	var errs []error
+	res, err := newResource(ctx, c, r)
+	errs = append(errs, err)
+	prop := c.propagator
+	if prop == nil {
+		prop, err = newPropagator(r)
+		errs = append(errs, err)
+	}
+	sampler := c.sampler
+	if sampler == nil {
+		sampler, err = newSampler(r)
+		errs = append(errs, err)
+	}
+	level := c.logLevel
+	if level == nil {
+		var l slog.Level
+		l, _, err = r.Level(env.ObserveLogLevel)
+		errs = append(errs, err)
+		level = l
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("observe: %w", err)
+	}
+
+	p, err := exporters.Build(ctx, exporters.Config{
+		Lookup:  r.Lookup(),
+		Traces:  c.tracesExporters,
+		Metrics: c.metricsExporters,
+		Logs:    c.logsExporters,
+		Console: c.console,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("observe: %w", err)
+	}
+
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
+	for _, sp := range p.SpanProcessors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
+	}
+	for _, sp := range c.spanProcessors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
+	}
+	for _, e := range c.spanExporters {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(e, p.BatchSpanOptions...)))
+	}
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithView(c.views...)}
+	for _, rd := range append(p.MetricReaders, c.metricReaders...) {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(rd))
+	}
+	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
+	for _, lp := range append(p.LogProcessors, c.logProcessors...) {
+		lpOpts = append(lpOpts, sdklog.WithProcessor(lp))
+	}
+
+	t := &Telemetry{
+		sdkTP:          sdktrace.NewTracerProvider(tpOpts...),
+		sdkMP:          sdkmetric.NewMeterProvider(mpOpts...),
+		sdkLP:          sdklog.NewLoggerProvider(lpOpts...),
+		propagator:     prop,
+		metricsHandler: p.MetricsHandler(),
+		pipelines:      p,
+	}
+	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
+	t.logger = slog.New(&levelHandler{
+		level: level,
+		next:  otelslog.NewHandler(scopeName, otelslog.WithLoggerProvider(t.lp)),
+	})
+
+	if !c.noGlobals {
+		out := c.errorOut
+		if out == nil {
+			out = os.Stderr
+		}
+		otel.SetErrorHandler(errhandler.New(out, errorInterval, nil))
+		otel.SetTracerProvider(t.tp)
+		otel.SetMeterProvider(t.mp)
+		global.SetLoggerProvider(t.lp)
+		otel.SetTextMapPropagator(prop)
+	}
+	return t, nil
+}
+
+func disabledTelemetry() *Telemetry {
+	return &Telemetry{
+		tp:             tracenoop.NewTracerProvider(),
+		mp:             metricnoop.NewMeterProvider(),
+		lp:             lognoop.NewLoggerProvider(),
+		propagator:     propagation.NewCompositeTextMapPropagator(),
+		logger:         slog.New(slog.DiscardHandler),
+		metricsHandler: promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}),
+	}
+}
+
+// TracerProvider returns the TracerProvider; it is the global one unless
+// [WithoutGlobals] was given.
+func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.tp }
+
+// MeterProvider returns the MeterProvider.
+func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.mp }
+
+// LoggerProvider returns the OpenTelemetry LoggerProvider.
+func (t *Telemetry) LoggerProvider() otellog.LoggerProvider { return t.lp }
+
+// Propagator returns the propagator chosen by OTEL_PROPAGATORS or
+// [WithPropagator].
+func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propagator }
+
+// Logger returns a [*slog.Logger] whose records go to the LoggerProvider
+// (and so to the console and OTLP exporters) with the trace and span ids of
+// the context they are logged with. Records below OBSERVE_LOG_LEVEL (or
+// [WithLogLevel]) are dropped. It is never nil.
+func (t *Telemetry) Logger() *slog.Logger { return t.logger }
+
+// MetricsHandler serves the Prometheus exposition of every metric recorded
+// through [Telemetry.MeterProvider], whatever OTEL_METRICS_EXPORTER says;
+// mount it at /metrics. OpenTelemetry names are translated as the
+// OpenTelemetry Prometheus exporter does: a counter app.requests is
+// app_requests_total.
+func (t *Telemetry) MetricsHandler() http.Handler { return t.metricsHandler }
+
+// ForceFlush exports everything recorded so far, within ctx's deadline.
+func (t *Telemetry) ForceFlush(ctx context.Context) error {
+	if t.sdkTP == nil {
+		return nil
+	}
+	return t.each(ctx, func(ctx context.Context, p flusher) error { return p.ForceFlush(ctx) })
+}
+
+// Shutdown flushes and stops every signal, within ctx's deadline, and joins
+// the errors. Later calls return the first call's result. Telemetry recorded
+// after Shutdown is dropped.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	t.shutdownOnce.Do(func() {
+		if t.sdkTP == nil {
+			return
+		}
+		t.shutdownErr = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
+	})
+	return t.shutdownErr
+}
+
+type flusher interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// each runs f on the three providers at once, so that a slow one does not
+// use up the others' share of the deadline.
+func (t *Telemetry) each(ctx context.Context, f func(context.Context, flusher) error) error {
+	providers := []struct {
+		name string
+		p    flusher
+	}{{"traces", t.sdkTP}, {"metrics", t.sdkMP}, {"logs", t.sdkLP}}
+	errs := make([]error, len(providers))
+	var wg sync.WaitGroup
+	for i, pr := range providers {
+		wg.Go(func() {
+			if err := f(ctx, pr.p); err != nil {
+				errs[i] = fmt.Errorf("observe: %s: %w", pr.name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

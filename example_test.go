@@ -1,0 +1,87 @@
+package observe_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/observe-go/observe"
+)
+
+// Configure reads the process environment; this example gives it a fixed
+// one and records spans in memory to show what the SDK produces.
+func ExampleConfigure() {
+	rec := tracetest.NewSpanRecorder()
+	vars := map[string]string{
+		"OTEL_SERVICE_NAME":    "checkout",
+		"OTEL_TRACES_EXPORTER": "none",
+		"OBSERVE_ENVIRONMENT":  "staging",
+	}
+	tel, err := observe.Configure(
+		observe.WithEnvLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }),
+		observe.WithoutGlobals(),
+		observe.WithSpanProcessor(rec),
+		observe.WithConsoleWriter(io.Discard),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer tel.Shutdown(context.Background())
+
+	ctx, parent := tel.TracerProvider().Tracer("shop").Start(context.Background(), "place order")
+	_, child := tel.TracerProvider().Tracer("shop").Start(ctx, "charge card")
+	child.End()
+	parent.End()
+
+	for _, s := range rec.Ended() {
+		env, _ := s.Resource().Set().Value("deployment.environment.name")
+		svc, _ := s.Resource().Set().Value("service.name")
+		fmt.Printf("%s (service %s, %s), child of root: %v\n", s.Name(), svc.Emit(), env.Emit(), s.Parent().SpanID() == parent.SpanContext().SpanID())
+	}
+	// Output:
+	// charge card (service checkout, staging), child of root: true
+	// place order (service checkout, staging), child of root: false
+}
+
+// A bad setting is an error that names the variable and the value.
+func ExampleConfigure_badEnvironment() {
+	vars := map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}
+	_, err := observe.Configure(observe.WithEnvLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }))
+	fmt.Println(err)
+	// Output:
+	// observe: OTEL_TRACES_SAMPLER_ARG="1.5": out of range: want a number from 0 to 1
+}
+
+// MetricsHandler serves every metric in the Prometheus exposition format,
+// with the OpenTelemetry names translated.
+func ExampleTelemetry_MetricsHandler() {
+	tel, err := observe.Configure(
+		observe.WithEnvLookup(func(string) (string, bool) { return "", false }),
+		observe.WithoutGlobals(),
+		observe.WithConsoleWriter(io.Discard),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer tel.Shutdown(context.Background())
+
+	orders, _ := tel.MeterProvider().Meter("shop").Int64Counter("orders.created")
+	orders.Add(context.Background(), 2, metricAttrs(attribute.String("payment_method", "card")))
+
+	rr := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rr, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rr.Body.String(), "\n") {
+		if strings.HasPrefix(line, "orders_created_total") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// orders_created_total{otel_scope_name="shop",otel_scope_schema_url="",otel_scope_version="",payment_method="card"} 2
+}

@@ -1,0 +1,67 @@
+// Package console writes traces, logs and metrics to a terminal for people
+// to read, or as JSON lines.
+//
+// A [Console] is created with [New] and hands out three parts that share its
+// buffered writer: [Console.SpanProcessor] for a TracerProvider,
+// [Console.LogProcessor] for a LoggerProvider and [Console.MetricExporter]
+// for a PeriodicReader. Because the parts share one view of the open spans,
+// a log record is indented under the span it was emitted in.
+//
+// # Pretty format
+//
+// [FormatPretty], the default, writes one line per event, in the order the
+// events happen. Each line is the time (15:04:05.000, local time; left out
+// with [WithTimestamps](false)), a five-character level column, two spaces
+// of indentation per level of nesting, and the text:
+//
+//   - A span inside which nothing else was written gets a single line, when
+//     it ends: its name, a [server] or [client] tag for those span kinds,
+//     its duration (812µs, 12.3ms, 1.52s), its attributes as key=value, the
+//     exception.type and exception.message of its exception events, and
+//     "error: description" if its status is Error.
+//   - A span inside which a child span starts or a log record is emitted
+//     gets an opening line at that moment (name, kind and attributes so
+//     far), and a closing line "└ name duration" when it ends, with the
+//     attributes added since, exceptions and status. The closing line shows
+//     the end time.
+//   - A log record shows its level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL,
+//     from the severity number or else the severity text), its body and its
+//     attributes, one level deeper than its span.
+//   - When a line belongs to another trace than the line before it, the
+//     open ancestors of its span are written again first, marked with ↳,
+//     so that interleaved requests stay readable.
+//   - At each metric export, one line per data point:
+//     "metric name{key=value,...} value", or "count=N sum=S" for histograms
+//     and summaries.
+//
+// Strings are quoted only when they are empty or hold spaces, quotes or
+// non-printable characters. At most ten attributes are shown per line,
+// then "…". Names, messages and keys are written verbatim except that
+// control characters, invalid UTF-8 and characters that break lines or
+// reorder text are escaped, so a line stays one line and telemetry cannot
+// send escape sequences to the terminal. With [WithColor](true) levels,
+// names, attributes and errors are coloured with ANSI sequences; otherwise
+// the output holds no escape bytes.
+//
+// # JSON format
+//
+// [FormatJSON] writes each span, log record and metric export as one
+// compact JSON object per line, encoded by the OpenTelemetry stdout
+// exporters (stdouttrace, stdoutlog and stdoutmetric), with trace and span
+// ids in lowercase hex.
+//
+// # Buffering and lifetime
+//
+// Recording a span or record costs its formatting and an append to an
+// in-memory buffer. The buffer is written to the destination when it
+// passes 32 KiB, on [Console.Flush] and on each part's ForceFlush and
+// Shutdown, and otherwise at most the flush interval ([WithFlushInterval],
+// 100ms by default) after a line is buffered. Errors writing in the
+// background go to [go.opentelemetry.io/otel.Handle]; Flush, ForceFlush
+// and Shutdown return them. Shutting a part down twice has no further
+// effect. Once every part that was obtained is shut down, the Console runs
+// no timer or goroutine.
+//
+// Open spans are tracked in a map bounded to 10 000 entries; spans started
+// beyond that are printed unnested when they end.
+package console
