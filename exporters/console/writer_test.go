@@ -47,7 +47,7 @@ func TestWriterSlowDestinationDoesNotBlockAppends(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("appends waited for a slow write to the destination")
 	}
 	close(w.release)

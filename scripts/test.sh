@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The project's test command. From the repository root:
+#
+#   ./scripts/test.sh
+#
+# On a machine with only Go installed it:
+#   1. installs what is missing: Prometheus and promtool (Debian package
+#      `prometheus`), and a C compiler for `go test -race` (Debian `gcc`);
+#   2. builds the test collector from tools/otelcol into .cache/bin/otelcol-test
+#      (skipped when the binary is up to date with tools/otelcol's sources);
+#   3. checks formatting with gofmt;
+#   4. runs go vet ./...;
+#   5. runs go test -race -count=1 ./... with the integration backends exported
+#      (OBSERVE_ITEST=1, OBSERVE_OTELCOL_BIN, OBSERVE_PROMETHEUS_BIN,
+#      OBSERVE_PROMTOOL_BIN), so integration tests fail rather than skip when a
+#      backend is missing;
+# and prints the wall time of each step. Extra arguments are passed to go test
+# (e.g. ./scripts/test.sh -run TestCollector ./internal/itest/); the default
+# package pattern is ./... .
+#
+# Prometheus binaries already named by OBSERVE_PROMETHEUS_BIN/OBSERVE_PROMTOOL_BIN
+# or found on PATH are used as they are.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CACHE_DIR="$ROOT/.cache"
+BIN_DIR="$CACHE_DIR/bin"
+OTELCOL_BIN="$BIN_DIR/otelcol-test"
+
+# ---- step timing -----------------------------------------------------------
+STEP_NAMES=()
+STEP_TIMES=()
+STEP_RESULTS=()
+CURRENT_STEP=""
+STEP_START=""
+RUN_START="$EPOCHREALTIME"
+
+elapsed() { # elapsed START -> seconds with one decimal
+	local start="${1//[.,]/}" now="${EPOCHREALTIME//[.,]/}" # microseconds
+	local ms=$(((now - start) / 1000))
+	printf '%d.%d' $((ms / 1000)) $(((ms % 1000) / 100))
+}
+
+begin() {
+	CURRENT_STEP="$1"
+	STEP_START="$EPOCHREALTIME"
+	printf '\n==> %s\n' "$1"
+}
+
+end() { # end [RESULT]
+	STEP_NAMES+=("$CURRENT_STEP")
+	STEP_TIMES+=("$(elapsed "$STEP_START")")
+	STEP_RESULTS+=("${1:-ok}")
+	CURRENT_STEP=""
+}
+
+summary() {
+	local rc=$?
+	if [[ -n "$CURRENT_STEP" ]]; then
+		end "FAILED (exit $rc)"
+	fi
+	printf '\n==> summary (wall time)\n'
+	local i
+	for i in "${!STEP_NAMES[@]}"; do
+		printf '  %-24s %7ss  %s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}" "${STEP_RESULTS[$i]}"
+	done
+	printf '  %-24s %7ss  %s\n' "total" "$(elapsed "$RUN_START")" "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED (exit $rc)")"
+	exit "$rc"
+}
+trap summary EXIT
+
+die() {
+	printf 'scripts/test.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+# ---- Go --------------------------------------------------------------------
+if ! command -v go >/dev/null 2>&1; then
+	[[ -x /usr/local/go/bin/go ]] || die "go is not on PATH (install Go 1.26 or later)"
+	export PATH="$PATH:/usr/local/go/bin"
+fi
+
+# ---- 1. install what is missing ------------------------------------------------
+begin "install dependencies"
+PROMETHEUS_BIN="${OBSERVE_PROMETHEUS_BIN:-$(command -v prometheus || true)}"
+PROMTOOL_BIN="${OBSERVE_PROMTOOL_BIN:-$(command -v promtool || true)}"
+missing=()
+[[ -n "$PROMETHEUS_BIN" && -n "$PROMTOOL_BIN" ]] || missing+=(prometheus)
+if [[ "$(go env CGO_ENABLED)" != 1 ]] || ! command -v "$(go env CC)" >/dev/null 2>&1; then
+	missing+=(gcc libc6-dev) # go test -race needs cgo
+fi
+if ((${#missing[@]} == 0)); then
+	echo "prometheus: $PROMETHEUS_BIN, promtool: $PROMTOOL_BIN, C compiler: $(go env CC)"
+	end "ok (already installed)"
+else
+	echo "installing Debian packages: ${missing[*]}"
+	command -v apt-get >/dev/null 2>&1 ||
+		die "apt-get not found: install ${missing[*]} yourself (or set OBSERVE_PROMETHEUS_BIN and OBSERVE_PROMTOOL_BIN)"
+	SUDO=()
+	if [[ "$(id -u)" != 0 ]]; then
+		command -v sudo >/dev/null 2>&1 ||
+			die "not root and sudo not found: install ${missing[*]} as root (apt-get install -y --no-install-recommends ${missing[*]})"
+		SUDO=(sudo)
+		[[ -t 0 ]] || SUDO=(sudo -n) # no terminal (CI): never wait for a password
+	fi
+	"${SUDO[@]}" apt-get update </dev/null
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+	PROMETHEUS_BIN="${OBSERVE_PROMETHEUS_BIN:-$(command -v prometheus || true)}"
+	PROMTOOL_BIN="${OBSERVE_PROMTOOL_BIN:-$(command -v promtool || true)}"
+	[[ -n "$PROMETHEUS_BIN" && -n "$PROMTOOL_BIN" ]] || die "prometheus/promtool still not on PATH after installing"
+	end "ok (installed ${missing[*]})"
+fi
+version="$("$PROMETHEUS_BIN" --version 2>&1)" || die "$PROMETHEUS_BIN --version failed: $version"
+echo "${version%%$'\n'*}"
+
+# ---- 2. the test collector -------------------------------------------------
+begin "build collector"
+# The stamp covers everything the build depends on, so the build (about a minute
+# on a cold Go cache) is skipped when nothing changed; go build's own cache makes
+# a rebuild with a warm cache take a few seconds anyway.
+stamp="$(
+	{
+		go version
+		go env GOOS GOARCH
+		cd tools/otelcol && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	} | sha256sum | cut -d' ' -f1
+)"
+if [[ -x "$OTELCOL_BIN" && -f "$OTELCOL_BIN.stamp" && "$(cat "$OTELCOL_BIN.stamp")" == "$stamp" ]]; then
+	echo "$OTELCOL_BIN is up to date"
+	end "ok (up to date)"
+else
+	mkdir -p "$BIN_DIR"
+	rm -f "$OTELCOL_BIN.stamp"
+	# -mod=readonly: the committed go.mod/go.sum must be complete (no checksum
+	# database look-ups, no silent edits).
+	(cd tools/otelcol && go build -mod=readonly -buildvcs=false -trimpath -ldflags='-s -w' -o "$OTELCOL_BIN" .)
+	echo "$stamp" >"$OTELCOL_BIN.stamp"
+	echo "built $OTELCOL_BIN"
+	end
+fi
+
+# ---- 3. gofmt --------------------------------------------------------------
+begin "gofmt"
+go_files=()
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	# Tracked files plus new files not ignored by .gitignore.
+	while IFS= read -r -d '' f; do
+		[[ -f "$f" ]] && go_files+=("$f")
+	done < <(git ls-files -z --cached --others --exclude-standard -- '*.go')
+else
+	while IFS= read -r -d '' f; do
+		go_files+=("$f")
+	done < <(find . -path ./.cache -prune -o -path ./.git -prune -o -type f -name '*.go' -print0)
+fi
+echo "${#go_files[@]} Go files"
+if ((${#go_files[@]} > 0)); then
+	unformatted="$(gofmt -l "${go_files[@]}")"
+	if [[ -n "$unformatted" ]]; then
+		printf 'these files are not gofmt-formatted (run gofmt -w on them):\n%s\n' "$unformatted" >&2
+		exit 1
+	fi
+fi
+end
+
+# ---- 4. go vet -------------------------------------------------------------
+begin "go vet"
+go vet ./...
+end
+
+# ---- 5. go test ------------------------------------------------------------
+begin "go test"
+export OBSERVE_ITEST=1
+export OBSERVE_OTELCOL_BIN="$OTELCOL_BIN"
+OBSERVE_PROMETHEUS_BIN="$(cd "$(dirname "$PROMETHEUS_BIN")" && pwd)/$(basename "$PROMETHEUS_BIN")"
+OBSERVE_PROMTOOL_BIN="$(cd "$(dirname "$PROMTOOL_BIN")" && pwd)/$(basename "$PROMTOOL_BIN")"
+export OBSERVE_PROMETHEUS_BIN OBSERVE_PROMTOOL_BIN
+if (($# == 0)); then
+	set -- ./...
+fi
+go test -race -count=1 "$@"
+end
