@@ -314,68 +314,78 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, error) {
-	var opts []sdktrace.BatchSpanProcessorOption
+// batchSettings are the OTEL_BSP_* or OTEL_BLRP_* values that are set.
+type batchSettings struct {
+	delay, timeout                           time.Duration
+	queue, batch                             int
+	delaySet, timeoutSet, queueSet, batchSet bool
+}
+
+// readBatch reads one processor's four variables: schedule delay, export
+// timeout, queue size and batch size (which may not exceed the queue).
+func readBatch(r env.Reader, delayKey, timeoutKey, queueKey, batchKey string) (batchSettings, error) {
+	var s batchSettings
 	var errs []error
-	if d, ok, err := r.Millis(env.BSPScheduleDelay); err != nil {
+	var err error
+	if s.delay, s.delaySet, err = r.Millis(delayKey); err != nil {
 		errs = append(errs, err)
-	} else if ok {
-		opts = append(opts, sdktrace.WithBatchTimeout(d))
 	}
-	if d, ok, err := r.Millis(env.BSPExportTimeout); err != nil {
+	if s.timeout, s.timeoutSet, err = r.Millis(timeoutKey); err != nil {
 		errs = append(errs, err)
-	} else if ok {
-		opts = append(opts, sdktrace.WithExportTimeout(d))
 	}
-	queue, batch := 2048, 512
-	if n, ok, err := r.PositiveInt(env.BSPMaxQueueSize); err != nil {
+	if s.queue, s.queueSet, err = r.PositiveInt(queueKey); err != nil {
 		errs = append(errs, err)
-	} else if ok {
-		queue = n
-		opts = append(opts, sdktrace.WithMaxQueueSize(n))
 	}
-	if n, ok, err := r.PositiveInt(env.BSPMaxExportBatchSize); err != nil {
+	if s.batch, s.batchSet, err = r.PositiveInt(batchKey); err != nil {
 		errs = append(errs, err)
-	} else if ok {
-		batch = n
-		opts = append(opts, sdktrace.WithMaxExportBatchSize(n))
+	}
+	queue, batch := 2048, 512 // the specification's defaults, for both processors
+	if s.queueSet {
+		queue = s.queue
+	}
+	if s.batchSet {
+		batch = s.batch
 	}
 	if batch > queue && len(errs) == 0 {
-		errs = append(errs, &env.Error{Key: env.BSPMaxExportBatchSize, Value: strconv.Itoa(batch), Err: fmt.Errorf("larger than the queue (%s=%d)", env.BSPMaxQueueSize, queue)})
+		errs = append(errs, &env.Error{Key: batchKey, Value: strconv.Itoa(batch), Err: fmt.Errorf("larger than the queue (%s=%d)", queueKey, queue)})
 	}
-	return opts, errors.Join(errs...)
+	return s, errors.Join(errs...)
+}
+
+func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, error) {
+	s, err := readBatch(r, env.BSPScheduleDelay, env.BSPExportTimeout, env.BSPMaxQueueSize, env.BSPMaxExportBatchSize)
+	var opts []sdktrace.BatchSpanProcessorOption
+	if s.delaySet {
+		opts = append(opts, sdktrace.WithBatchTimeout(s.delay))
+	}
+	if s.timeoutSet {
+		opts = append(opts, sdktrace.WithExportTimeout(s.timeout))
+	}
+	if s.queueSet {
+		opts = append(opts, sdktrace.WithMaxQueueSize(s.queue))
+	}
+	if s.batchSet {
+		opts = append(opts, sdktrace.WithMaxExportBatchSize(s.batch))
+	}
+	return opts, err
 }
 
 func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, error) {
+	s, err := readBatch(r, env.BLRPScheduleDelay, env.BLRPExportTimeout, env.BLRPMaxQueueSize, env.BLRPMaxExportBatchSize)
 	var opts []sdklog.BatchProcessorOption
-	var errs []error
-	if d, ok, err := r.Millis(env.BLRPScheduleDelay); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		opts = append(opts, sdklog.WithExportInterval(d))
+	if s.delaySet {
+		opts = append(opts, sdklog.WithExportInterval(s.delay))
 	}
-	if d, ok, err := r.Millis(env.BLRPExportTimeout); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		opts = append(opts, sdklog.WithExportTimeout(d))
+	if s.timeoutSet {
+		opts = append(opts, sdklog.WithExportTimeout(s.timeout))
 	}
-	queue, batch := 2048, 512
-	if n, ok, err := r.PositiveInt(env.BLRPMaxQueueSize); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		queue = n
-		opts = append(opts, sdklog.WithMaxQueueSize(n))
+	if s.queueSet {
+		opts = append(opts, sdklog.WithMaxQueueSize(s.queue))
 	}
-	if n, ok, err := r.PositiveInt(env.BLRPMaxExportBatchSize); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		batch = n
-		opts = append(opts, sdklog.WithExportMaxBatchSize(n))
+	if s.batchSet {
+		opts = append(opts, sdklog.WithExportMaxBatchSize(s.batch))
 	}
-	if batch > queue && len(errs) == 0 {
-		errs = append(errs, &env.Error{Key: env.BLRPMaxExportBatchSize, Value: strconv.Itoa(batch), Err: fmt.Errorf("larger than the queue (%s=%d)", env.BLRPMaxQueueSize, queue)})
-	}
-	return opts, errors.Join(errs...)
+	return opts, err
 }
 
 func periodicOptions(r env.Reader) ([]sdkmetric.PeriodicReaderOption, error) {
