@@ -8,9 +8,11 @@
 #      `prometheus`), and a C compiler for `go test -race` (Debian `gcc`);
 #   2. builds the test collector from tools/otelcol into .cache/bin/otelcol-test
 #      (skipped when the binary is up to date with tools/otelcol's sources);
-#   3. checks formatting with gofmt;
-#   4. runs go vet ./...;
-#   5. runs go test -race -count=1 ./... with the integration backends exported
+#   3. installs Chromium and the forwarding example's npm packages when missing
+#      and bundles its page (scripts/browser-setup.sh);
+#   4. checks formatting with gofmt;
+#   5. runs go vet ./...;
+#   6. runs go test -race -count=1 ./... with the integration backends exported
 #      (OBSERVE_ITEST=1, OBSERVE_OTELCOL_BIN, OBSERVE_PROMETHEUS_BIN,
 #      OBSERVE_PROMTOOL_BIN), so integration tests fail rather than skip when a
 #      backend is missing;
@@ -140,7 +142,20 @@ else
 	end
 fi
 
-# ---- 3. gofmt --------------------------------------------------------------
+# ---- 3. the browser, Node packages and the page bundle ---------------------
+begin "browser setup"
+# scripts/browser-setup.sh installs Chromium and the npm packages when
+# missing, bundles the forwarding example's page, and prints KEY=VALUE lines
+# (OBSERVE_CHROMIUM_BIN, OBSERVE_NODE_BIN, OBSERVE_NODE_MODULES) for go test.
+browser_env="$(./scripts/browser-setup.sh)"
+while IFS= read -r line; do
+	[[ "$line" == *=* ]] || continue
+	export "${line?}"
+	echo "$line"
+done <<<"$browser_env"
+end
+
+# ---- 4. gofmt --------------------------------------------------------------
 begin "gofmt"
 go_files=()
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -163,12 +178,12 @@ if ((${#go_files[@]} > 0)); then
 fi
 end
 
-# ---- 4. go vet -------------------------------------------------------------
+# ---- 5. go vet -------------------------------------------------------------
 begin "go vet"
 go vet ./...
 end
 
-# ---- 5. go test ------------------------------------------------------------
+# ---- 6. go test ------------------------------------------------------------
 begin "go test"
 export OBSERVE_ITEST=1
 export OBSERVE_OTELCOL_BIN="$OTELCOL_BIN"
