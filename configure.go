@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/global"
@@ -26,7 +25,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/observe-go/observe/bridge"
 	"github.com/observe-go/observe/exporters"
+	"github.com/observe-go/observe/instrument"
 	"github.com/observe-go/observe/internal/env"
 	"github.com/observe-go/observe/internal/errhandler"
 )
@@ -49,9 +50,11 @@ type Telemetry struct {
 	sdkLP *sdklog.LoggerProvider
 
 	propagator     propagation.TextMapPropagator
+	lookup         env.Lookup
 	logger         *slog.Logger
 	metricsHandler http.Handler
 	pipelines      *exporters.Pipelines
+	slogDefault    *slogDefault // what WithSlogDefault replaced, or nil
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -89,11 +92,16 @@ type Telemetry struct {
 //     9464): where the prometheus exporter serves /metrics.
 //   - OTEL_METRIC_EXPORT_INTERVAL (default 60000) and _TIMEOUT (default
 //     30000), in milliseconds.
+//   - OTEL_METRICS_PRODUCERS: prometheus (bridge client_golang's
+//     prometheus.DefaultGatherer, see [WithPrometheusBridge]) or none
+//     (default), comma-separated.
 //   - OTEL_BSP_SCHEDULE_DELAY, _EXPORT_TIMEOUT, _MAX_QUEUE_SIZE,
 //     _MAX_EXPORT_BATCH_SIZE and the same OTEL_BLRP_* for logs.
 //   - OBSERVE_LOG_LEVEL: debug, info (default), warn, error.
 //   - OBSERVE_CONSOLE_FORMAT: pretty (default) or json.
 //   - NO_COLOR: any non-empty value turns the console's colours off.
+//   - OBSERVE_HTTP_EXCLUDED_URLS: comma-separated regular expressions of
+//     request paths that [InstrumentHTTP] serves without telemetry.
 //
 // A bad value makes Configure return an error naming the variable or option
 // and the value (never a secret); every bad value is reported at once, and
@@ -109,7 +117,7 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	if disabled {
-		return disabledTelemetry(), nil
+		return disabledTelemetry(c), nil
 	}
 
 	var errs []error
@@ -125,6 +133,8 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		sampler, err = newSampler(r)
 		errs = append(errs, err)
 	}
+	_, err = instrument.ParseExcludedURLs(r.Lookup())
+	errs = append(errs, err)
 	level := c.logLevel
 	if level == nil {
 		var l slog.Level
@@ -132,16 +142,20 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		errs = append(errs, err)
 		level = l
 	}
+	gatherers, err := metricGatherers(c, r)
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("observe: %w", err)
 	}
 
 	p, err := exporters.Build(ctx, exporters.Config{
-		Lookup:  r.Lookup(),
-		Traces:  c.tracesExporters,
-		Metrics: c.metricsExporters,
-		Logs:    c.logsExporters,
-		Console: c.console,
+		Lookup:    r.Lookup(),
+		Traces:    c.tracesExporters,
+		Metrics:   c.metricsExporters,
+		Logs:      c.logsExporters,
+		Console:   c.console,
+		Producers: metricProducers(gatherers),
+		Gatherers: gatherers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("observe: %w", err)
@@ -171,14 +185,15 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		sdkMP:          sdkmetric.NewMeterProvider(mpOpts...),
 		sdkLP:          sdklog.NewLoggerProvider(lpOpts...),
 		propagator:     prop,
+		lookup:         r.Lookup(),
 		metricsHandler: p.MetricsHandler(),
 		pipelines:      p,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
-	t.logger = slog.New(&levelHandler{
-		level: level,
-		next:  otelslog.NewHandler(scopeName, otelslog.WithLoggerProvider(t.lp)),
-	})
+	t.logger = slog.New(bridge.NewHandler(scopeName, bridge.WithLoggerProvider(t.lp), bridge.WithLevel(level)))
+	if c.slogDefault {
+		t.slogDefault = setSlogDefault(t.logger)
+	}
 
 	if !c.noGlobals {
 		out := c.errorOut
@@ -190,18 +205,22 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		otel.SetMeterProvider(t.mp)
 		global.SetLoggerProvider(t.lp)
 		otel.SetTextMapPropagator(prop)
+		current.Store(t)
 	}
 	return t, nil
 }
 
-func disabledTelemetry() *Telemetry {
+// disabledTelemetry is the Telemetry of OTEL_SDK_DISABLED=true. Its
+// MetricsHandler still serves the gatherers of WithPrometheusBridge, which
+// are the application's own metrics.
+func disabledTelemetry(c config) *Telemetry {
 	return &Telemetry{
 		tp:             tracenoop.NewTracerProvider(),
 		mp:             metricnoop.NewMeterProvider(),
 		lp:             lognoop.NewLoggerProvider(),
 		propagator:     propagation.NewCompositeTextMapPropagator(),
 		logger:         slog.New(slog.DiscardHandler),
-		metricsHandler: promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}),
+		metricsHandler: promhttp.HandlerFor(prometheus.Gatherers(c.gatherers), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
 	}
 }
 
@@ -221,15 +240,23 @@ func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propag
 
 // Logger returns a [*slog.Logger] whose records go to the LoggerProvider
 // (and so to the console and OTLP exporters) with the trace and span ids of
-// the context they are logged with. Records below OBSERVE_LOG_LEVEL (or
-// [WithLogLevel]) are dropped. It is never nil.
+// the context they are logged with (use InfoContext, WarnContext...) and the
+// request id that observe's HTTP middleware put in it. Records below
+// OBSERVE_LOG_LEVEL (or [WithLogLevel]; info by default) are dropped before
+// any output sees them, and a warning or error logged in a span sets the
+// span's observe.level attribute: the handler is [bridge.NewHandler], whose
+// documentation gives the rules. [WithSlogDefault] makes it slog's default
+// logger. It is never nil; with OTEL_SDK_DISABLED=true it discards
+// everything.
 func (t *Telemetry) Logger() *slog.Logger { return t.logger }
 
 // MetricsHandler serves the Prometheus exposition of every metric recorded
 // through [Telemetry.MeterProvider], whatever OTEL_METRICS_EXPORTER says;
 // mount it at /metrics. OpenTelemetry names are translated as the
 // OpenTelemetry Prometheus exporter does: a counter app.requests is
-// app_requests_total.
+// app_requests_total. The client_golang metrics bridged by
+// [WithPrometheusBridge] or OTEL_METRICS_PRODUCERS follow, as their
+// gatherer exposes them; each name appears once.
 func (t *Telemetry) MetricsHandler() http.Handler { return t.metricsHandler }
 
 // ForceFlush exports everything recorded so far, within ctx's deadline.
@@ -242,9 +269,12 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 
 // Shutdown flushes and stops every signal, within ctx's deadline, and joins
 // the errors. Later calls return the first call's result. Telemetry recorded
-// after Shutdown is dropped.
+// after Shutdown is dropped. If [WithSlogDefault] made [Telemetry.Logger]
+// slog's default, Shutdown first puts back the default logger and the log
+// package's output it replaced.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.shutdownOnce.Do(func() {
+		t.slogDefault.restore()
 		if t.sdkTP == nil {
 			return
 		}

@@ -1,29 +1,37 @@
 package observe
 
 import (
-	"context"
+	"io"
+	"log"
 	"log/slog"
 )
 
-// levelHandler drops records below a level before the next handler does
-// any work.
-type levelHandler struct {
-	level slog.Leveler
-	next  slog.Handler
+// slogDefault is what [WithSlogDefault] replaced: slog's default logger and
+// the log package's output and flags, which slog.SetDefault redirects.
+type slogDefault struct {
+	installed *slog.Logger
+	prev      *slog.Logger
+	logOut    io.Writer
+	logFlags  int
 }
 
-func (h *levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.level.Level() && h.next.Enabled(ctx, l)
+// setSlogDefault makes l slog's default logger and returns what to restore.
+func setSlogDefault(l *slog.Logger) *slogDefault {
+	d := &slogDefault{installed: l, prev: slog.Default(), logOut: log.Writer(), logFlags: log.Flags()}
+	slog.SetDefault(l)
+	return d
 }
 
-func (h *levelHandler) Handle(ctx context.Context, r slog.Record) error {
-	return h.next.Handle(ctx, r)
-}
-
-func (h *levelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &levelHandler{level: h.level, next: h.next.WithAttrs(attrs)}
-}
-
-func (h *levelHandler) WithGroup(name string) slog.Handler {
-	return &levelHandler{level: h.level, next: h.next.WithGroup(name)}
+// restore puts back the default logger and the log package's settings,
+// unless the default has been replaced since. A nil d does nothing.
+func (d *slogDefault) restore() {
+	if d == nil || slog.Default() != d.installed {
+		return
+	}
+	slog.SetDefault(d.prev)
+	// SetDefault leaves the log package writing to the replaced handler
+	// when prev is slog's initial logger, which writes through the log
+	// package itself.
+	log.SetOutput(d.logOut)
+	log.SetFlags(d.logFlags)
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -45,6 +46,9 @@ type config struct {
 
 	console  io.Writer
 	errorOut io.Writer
+
+	slogDefault bool
+	gatherers   []prometheus.Gatherer
 }
 
 func newConfig(opts []Option) config {

@@ -386,17 +386,17 @@ func TestLoggerCorrelatesAndFiltersByLevel(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("got %d records; want 2 (info dropped at warn):\n%s", len(lines), out.String())
 	}
-	if lines[0]["Body"].(map[string]any)["Value"] != "disk almost full" {
+	if lines[0]["msg"] != "disk almost full" || lines[0]["level"] != "WARN" || lines[0]["free_mb"] != float64(12) {
 		t.Errorf("first record = %v", lines[0])
 	}
-	if got, want := lines[0]["TraceID"], span.SpanContext().TraceID().String(); got != want {
-		t.Errorf("TraceID = %v; want %v", got, want)
+	if got, want := lines[0]["trace_id"], span.SpanContext().TraceID().String(); got != want {
+		t.Errorf("trace_id = %v; want %v", got, want)
 	}
-	if got, want := lines[0]["SpanID"], span.SpanContext().SpanID().String(); got != want {
-		t.Errorf("SpanID = %v; want %v", got, want)
+	if got, want := lines[0]["span_id"], span.SpanContext().SpanID().String(); got != want {
+		t.Errorf("span_id = %v; want %v", got, want)
 	}
-	if got := lines[1]["TraceID"]; got != "00000000000000000000000000000000" {
-		t.Errorf("record outside a span has TraceID %v", got)
+	if got, ok := lines[1]["trace_id"]; ok {
+		t.Errorf("record outside a span has trace_id %v", got)
 	}
 }
 
@@ -432,8 +432,11 @@ func TestConsoleJSONFormat(t *testing.T) {
 				t.Errorf("span TraceID = %v", sc["TraceID"])
 			}
 		}
-		if b, ok := l["Body"].(map[string]any); ok && b["Value"] == "hello" {
+		if l["msg"] == "hello" {
 			sawLog = true
+			if l["trace_id"] != span.SpanContext().TraceID().String() || l["span_id"] != span.SpanContext().SpanID().String() {
+				t.Errorf("log line ids %v/%v; want the span's", l["trace_id"], l["span_id"])
+			}
 		}
 	}
 	if !sawSpan || !sawLog {

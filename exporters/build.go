@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,17 @@ type Config struct {
 	// Console is where the console and stdout exporters write; nil is
 	// [os.Stdout].
 	Console io.Writer
+	// Producers are given to every periodic reader Build makes (otlp,
+	// console, stdout), which export their metrics with the SDK's. Readers
+	// of registered names, and the reader behind [Pipelines.MetricsHandler],
+	// do not get them.
+	Producers []sdkmetric.Producer
+	// Gatherers are served by [Pipelines.MetricsHandler] (and the
+	// prometheus exporter's own port) after the SDK's metrics, merged with
+	// them by [prometheus.Gatherers]: a name appears once, and a metric that
+	// conflicts with one already gathered is left out and reported to
+	// [otel.Handle].
+	Gatherers []prometheus.Gatherer
 }
 
 // Pipelines holds the processors and readers that [Build] made, ready to be
@@ -140,6 +152,11 @@ func Build(ctx context.Context, cfg Config) (_ *Pipelines, err error) {
 	collect(err)
 	periodic, err := periodicOptions(r)
 	collect(err)
+	for _, pr := range cfg.Producers {
+		if pr != nil {
+			periodic = append(periodic, sdkmetric.WithProducer(pr))
+		}
+	}
 	format, _, err := r.OneOf(env.ObserveConsoleFormat, "pretty", "json")
 	collect(err)
 	promAddr, err := prometheusAddr(r)
@@ -219,7 +236,7 @@ func Build(ctx context.Context, cfg Config) (_ *Pipelines, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
 	}
-	p.handler = promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{})
+	p.handler = metricsHandler(p.registry, cfg.Gatherers)
 	var metricsReader sdkmetric.Reader = promReader
 	for _, name := range p.Metrics {
 		switch name {
@@ -423,6 +440,33 @@ func prometheusAddr(r env.Reader) (string, error) {
 		port = n
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// metricsHandler serves the registry's metrics, then those of the
+// gatherers. A gatherer's error does not fail the scrape: what could be
+// gathered is served and the error goes to otel.Handle.
+func metricsHandler(reg *prometheus.Registry, gatherers []prometheus.Gatherer) http.Handler {
+	var g prometheus.Gatherer = reg
+	if len(gatherers) > 0 {
+		all := prometheus.Gatherers{reg}
+		for _, x := range gatherers {
+			if x != nil {
+				all = append(all, x)
+			}
+		}
+		g = all
+	}
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		ErrorLog:      handleLogger{},
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// handleLogger is the promhttp error log, sent to otel.Handle.
+type handleLogger struct{}
+
+func (handleLogger) Println(v ...any) {
+	otel.Handle(fmt.Errorf("metrics handler: %s", strings.TrimSuffix(fmt.Sprintln(v...), "\n")))
 }
 
 // readerWithServer is the Prometheus reader that also serves /metrics on

@@ -1,83 +1,202 @@
-// Command quickstart is the smallest program that uses observe: a few
-// nested spans, log lines and a counter. With no environment variables it
-// prints them on the console as a tree; set OTEL_EXPORTER_OTLP_ENDPOINT to
-// send them to a collector instead, or OTEL_METRICS_EXPORTER=prometheus to
-// serve the counter for scraping while it runs.
+// Command quickstart is the Go version of the seeds' FastAPI example: an
+// HTTP service behind observe.InstrumentHTTP.
+//
+//	GET /hello?name=world        {"message":"hello world"}
+//	GET /users/{id}              a user, or 404
+//	GET /users/{id}/greeting     calls /hello through the instrumented client
+//
+// It listens on :8080 (-addr) until SIGINT or SIGTERM, then stops the server
+// and flushes the telemetry. With -demo it serves on a free loopback port,
+// sends itself a few requests, and exits: the console shows each request as
+// a tree, the greeting one with its client call and the nested server span
+// of /hello, a two-level distributed trace.
+//
+// With no environment variables everything goes to the console; set
+// OTEL_EXPORTER_OTLP_ENDPOINT to send it to a collector, or
+// OTEL_METRICS_EXPORTER=prometheus to serve the metrics for scraping.
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/observe-go/observe"
+	"github.com/observe-go/observe/instrument"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	addr := flag.String("addr", ":8080", "address to listen on")
+	demo := flag.Bool("demo", false, "serve on a free loopback port, send a few requests, print the tree and exit")
+	bare := flag.Bool("bare", false, "serve the mux without instrumentation (for scripts/loadtest.sh)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *demo {
+		*addr = "127.0.0.1:0"
+	}
+	if *bare {
+		instrumented = false
+	}
+	if err := run(ctx, *addr, *demo); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, opts ...observe.Option) (err error) {
+// run serves until ctx is done (or, with demo, until the demo requests are
+// answered), then shuts the server down first and the telemetry second.
+func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (err error) {
 	tel, err := observe.Configure(opts...)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if serr := tel.Shutdown(ctx); serr != nil && err == nil {
-			err = serr
-		}
+		err = errors.Join(err, tel.Shutdown(sctx))
 	}()
 
-	orders, err := tel.MeterProvider().Meter("quickstart").Int64Counter("orders.processed",
-		metric.WithDescription("Orders processed, by outcome."), metric.WithUnit("{order}"))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-
-	for _, order := range []struct {
-		id    string
-		total float64
-	}{{"A-1001", 42.50}, {"A-1002", 0}} {
-		processOrder(ctx, tel, order.id, order.total, orders)
+	a := &app{tel: tel, client: tel.HTTPClient(nil), base: "http://" + ln.Addr().String()}
+	greetings, err := tel.MeterProvider().Meter("quickstart").Int64Counter("greetings.sent",
+		metric.WithDescription("Greetings sent, by kind."), metric.WithUnit("{greeting}"))
+	if err != nil {
+		return err
 	}
-	tel.Logger().InfoContext(ctx, "quickstart finished")
-	return nil
+	a.greetings = greetings
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", a.hello)
+	mux.HandleFunc("GET /users/{id}", a.user)
+	mux.HandleFunc("GET /users/{id}/greeting", a.greeting)
+	mux.Handle("GET /metrics", tel.MetricsHandler())
+
+	var handler http.Handler = mux
+	if instrumented {
+		handler = tel.InstrumentHTTP(mux, instrument.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/metrics" }))
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	tel.Logger().InfoContext(ctx, "listening", "url", a.base)
+
+	if demo {
+		err = a.demo(ctx)
+	} else {
+		select {
+		case <-ctx.Done():
+		case err = <-served:
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return err
 }
 
-func processOrder(ctx context.Context, tel *observe.Telemetry, id string, total float64, orders metric.Int64Counter) {
-	tracer := tel.TracerProvider().Tracer("quickstart")
-	log := tel.Logger()
+// instrumented is false only with -bare.
+var instrumented = true
 
-	ctx, span := tracer.Start(ctx, "process order")
-	span.SetAttributes(attribute.String("order.id", id))
-	defer span.End()
+type app struct {
+	tel       *observe.Telemetry
+	client    *http.Client
+	base      string
+	greetings metric.Int64Counter
+}
 
-	_, validate := tracer.Start(ctx, "validate cart")
-	time.Sleep(2 * time.Millisecond)
-	validate.End()
+var users = map[string]string{"1": "Ada Lovelace", "42": "Grace Hopper"}
 
-	if total <= 0 {
-		log.WarnContext(ctx, "order rejected", "order.id", id, "reason", "empty cart")
-		span.SetStatus(codes.Error, "empty cart")
-		orders.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", "rejected")))
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (a *app) hello(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "name is required"})
 		return
 	}
+	a.greetings.Add(r.Context(), 1, metric.WithAttributes(attribute.String("kind", "hello")))
+	writeJSON(w, http.StatusOK, map[string]string{"message": "hello " + name})
+}
 
-	ctx, charge := tracer.Start(ctx, "charge card")
-	charge.SetAttributes(attribute.Float64("payment.amount", total), attribute.String("payment.currency", "EUR"))
-	time.Sleep(5 * time.Millisecond)
-	log.InfoContext(ctx, "payment accepted", "order.id", id, "amount", total)
-	charge.End()
+func (a *app) user(w http.ResponseWriter, r *http.Request) {
+	name, ok := users[r.PathValue("id")]
+	if !ok {
+		a.tel.Logger().WarnContext(r.Context(), "unknown user", "user.id", r.PathValue("id"))
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such user"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "name": name})
+}
 
-	orders.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", "accepted")))
+// greeting calls /hello through the instrumented client: the trace context
+// travels in the traceparent header, so the /hello server span is a child
+// of this request's client span.
+func (a *app) greeting(w http.ResponseWriter, r *http.Request) {
+	name, ok := users[r.PathValue("id")]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such user"})
+		return
+	}
+	ctx := instrument.ContextWithURLTemplate(r.Context(), "/hello")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/hello?name="+url.QueryEscape(name), nil)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "bad request"})
+		return
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		a.tel.Logger().ErrorContext(r.Context(), "calling /hello failed", "error", err)
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "upstream failed"})
+		return
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "upstream answered badly"})
+		return
+	}
+	a.tel.Logger().InfoContext(r.Context(), "greeting ready", "user.id", r.PathValue("id"))
+	writeJSON(w, http.StatusOK, map[string]string{"greeting": body["message"]})
+}
+
+// demo sends the requests a first-time user would try.
+func (a *app) demo(ctx context.Context) error {
+	for _, path := range []string{"/hello?name=world", "/users/42", "/users/7", "/users/1/greeting", "/hello"} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
+		if err != nil {
+			return err
+		}
+		// A plain client: these requests stand for outside callers.
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("GET %s: %w", path, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return nil
 }

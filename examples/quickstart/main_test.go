@@ -27,18 +27,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestQuickstartPrintsTree runs the program with an empty environment, as
-// a user would with no backend, and checks the console tree.
-func TestQuickstartPrintsTree(t *testing.T) {
+// TestDemoPrintsDistributedTree runs the program as `quickstart -demo` with
+// an empty environment, as a user would with no backend, and checks the
+// console tree.
+func TestDemoPrintsDistributedTree(t *testing.T) {
 	var out syncBuffer
 	noEnv := func(string) (string, bool) { return "", false }
-	if err := run(context.Background(), observe.WithEnvLookup(noEnv), observe.WithConsoleWriter(&out), observe.WithoutGlobals()); err != nil {
+	if err := run(context.Background(), "127.0.0.1:0", true, observe.WithEnvLookup(noEnv), observe.WithConsoleWriter(&out), observe.WithoutGlobals()); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
 	t.Logf("console output:\n%s", got)
 	lines := strings.Split(strings.TrimSpace(got), "\n")
 	find := func(from int, substr string) int {
+		t.Helper()
 		for i := from; i < len(lines); i++ {
 			if strings.Contains(lines[i], substr) {
 				return i
@@ -47,23 +49,22 @@ func TestQuickstartPrintsTree(t *testing.T) {
 		t.Fatalf("no line with %q after line %d in:\n%s", substr, from, got)
 		return -1
 	}
-	indent := func(i int, name string) int {
-		// Lines start with a time column; the name's column shows the depth.
-		return strings.Index(lines[i], name)
+	col := func(i int, s string) int { return strings.Index(lines[i], s) }
+
+	find(0, "GET /hello [server]")
+	find(0, "GET /users/{id} [server]")
+	find(0, "unknown user")
+	outer := find(0, "GET /users/{id}/greeting [server]")
+	client := find(outer+1, "GET /hello [client]")
+	inner := find(client+1, "GET /hello [server]")
+	if !(col(client, "GET /hello") > col(outer, "GET /users")) {
+		t.Errorf("the client span is not nested under the request:\n%s\n%s", lines[outer], lines[client])
 	}
-	order := find(0, "process order")
-	validate := find(order+1, "validate cart")
-	charge := find(validate+1, "charge card")
-	payment := find(charge+1, "payment accepted")
-	if !(indent(validate, "validate cart") > indent(order, "process order")) {
-		t.Errorf("validate cart is not indented under process order:\n%s\n%s", lines[order], lines[validate])
+	if !(col(inner, "GET /hello") > col(client, "GET /hello")) {
+		t.Errorf("the called server's span is not nested under the client span:\n%s\n%s", lines[client], lines[inner])
 	}
-	if !(indent(payment, "payment accepted") > indent(charge, "charge card")) {
-		t.Errorf("the log line is not indented under charge card:\n%s\n%s", lines[charge], lines[payment])
+	find(0, "GET /hello 422")
+	if strings.Contains(got, "/users/7 [server]") {
+		t.Error("a raw path was used as a span name")
 	}
-	rejected := find(payment+1, "order rejected")
-	if !strings.Contains(lines[rejected], "WARN") {
-		t.Errorf("rejection not logged at WARN: %s", lines[rejected])
-	}
-	find(rejected, "quickstart finished")
 }

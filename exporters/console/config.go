@@ -9,8 +9,10 @@ const (
 	// FormatPretty writes one human-readable line per span, log record and
 	// metric data point, with spans and records nested by indentation.
 	FormatPretty Format = iota
-	// FormatJSON writes one compact JSON object per line, as the
-	// OpenTelemetry stdout exporters do.
+	// FormatJSON writes one compact JSON object per line: spans and metrics
+	// as the OpenTelemetry stdout exporters do, log records as flat objects
+	// with time, level, msg, trace_id, span_id, request_id and their
+	// attributes.
 	FormatJSON
 )
 

@@ -102,7 +102,7 @@ func (c *Console) LogProcessor() sdklog.Processor {
 	if c.logs == nil {
 		c.acquireLocked()
 		if c.cfg.format == FormatJSON {
-			c.logs = newJSONLogProcessor(c)
+			c.logs = &jsonLogProcessor{part: part{c: c}}
 		} else {
 			c.logs = &logProcessor{part: part{c: c}}
 		}

@@ -307,6 +307,22 @@ func TestPretty(t *testing.T) {
 			},
 		},
 		{
+			name: "remote parent open in this process nests",
+			run: func(p *pipeline) {
+				ctx, client := p.tracer.Start(bg, "GET", at(0))
+				remote := trace.ContextWithRemoteSpanContext(bg, client.SpanContext().WithRemote(true))
+				_, server := p.tracer.Start(remote, "GET /hello", at(ms))
+				server.End(at(2 * ms))
+				client.End(at(3 * ms))
+				_ = ctx
+			},
+			want: []string{
+				`      GET`,
+				`        GET /hello 1.00ms`,
+				`      └ GET 3.00ms`,
+			},
+		},
+		{
 			name: "child outliving its parent keeps its depth",
 			run: func(p *pipeline) {
 				ctx, parent := p.tracer.Start(bg, "parent", at(0))

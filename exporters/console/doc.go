@@ -46,9 +46,33 @@
 // # JSON format
 //
 // [FormatJSON] writes each span, log record and metric export as one
-// compact JSON object per line, encoded by the OpenTelemetry stdout
-// exporters (stdouttrace, stdoutlog and stdoutmetric), with trace and span
-// ids in lowercase hex.
+// compact JSON object per line, with trace and span ids in lowercase hex.
+// Spans and metric exports are encoded by the OpenTelemetry stdout
+// exporters (stdouttrace and stdoutmetric). A log record is one flat object
+// that log tools can index, its fields in this order:
+//
+//   - time: the record's timestamp, else its observed timestamp, else the
+//     clock, in UTC, RFC 3339 with nanoseconds; left out with
+//     [WithTimestamps](false).
+//   - level: the severity text (INFO, WARN, ERROR+2...), else the name of
+//     the severity number; left out when the record has neither.
+//   - msg: the body, a string or any JSON value; event: the event name.
+//   - trace_id and span_id, when the record was emitted in a span.
+//   - request_id: the value of the record's observe.request_id attribute.
+//   - then every other attribute under its own key: maps as objects, slices
+//     as arrays, bytes as base64, NaN and infinities as the strings "NaN",
+//     "+Inf" and "-Inf". An attribute whose key is one of the field names
+//     above is written as "attr." followed by its key.
+//   - dropped_attributes: how many attributes the SDK's limits dropped, when
+//     any were.
+//
+// For example:
+//
+//	{"time":"2025-01-02T14:04:05.123456789Z","level":"WARN","msg":"disk almost full","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","request_id":"req-42","free_mb":12}
+//
+// Strings escape what JSON requires and also DEL, C1 controls and the
+// characters that break lines or reorder text; invalid UTF-8 becomes
+// U+FFFD.
 //
 // # Buffering and lifetime
 //

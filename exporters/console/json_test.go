@@ -67,18 +67,21 @@ func TestJSON(t *testing.T) {
 			if got := child0["Parent"].(map[string]any)["SpanID"]; got != parent0["SpanContext"].(map[string]any)["SpanID"] {
 				t.Errorf("child's parent SpanID %v does not match the parent", got)
 			}
-			if got := record["TraceID"]; got != traceID {
-				t.Errorf("log TraceID = %v, want %v", got, traceID)
+			if got := record["trace_id"]; got != traceID {
+				t.Errorf("log trace_id = %v, want %v", got, traceID)
 			}
-			if sid, _ := record["SpanID"].(string); !spanIDRe.MatchString(sid) {
-				t.Errorf("log SpanID %q is not 16 lowercase hex digits", sid)
+			if sid, _ := record["span_id"].(string); !spanIDRe.MatchString(sid) || sid != parent0["SpanContext"].(map[string]any)["SpanID"] {
+				t.Errorf("log span_id %q is not the parent's, in 16 lowercase hex digits", sid)
+			}
+			if record["msg"] != "hello" || record["level"] != "INFO" || record["n"] != float64(1) {
+				t.Errorf("log line = %v; want msg hello, level INFO, n 1", record)
 			}
 			if _, ok := metrics["ScopeMetrics"]; !ok {
 				t.Errorf("metrics line lacks ScopeMetrics: %v", metrics)
 			}
-			_, hasTime := record["Timestamp"]
+			_, hasTime := record["time"]
 			if hasTime != timestamps {
-				t.Errorf("log record has Timestamp: %v, want %v", hasTime, timestamps)
+				t.Errorf("log record has time: %v, want %v", hasTime, timestamps)
 			}
 		})
 	}

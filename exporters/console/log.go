@@ -3,9 +3,7 @@ package console
 import (
 	"context"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -103,45 +101,4 @@ func (c *Console) appendRecordAttrs(b []byte, r *sdklog.Record) []byte {
 		b = append(b, ansiReset...)
 	}
 	return b
-}
-
-// jsonLogProcessor writes each record as one JSON line through the
-// stdoutlog exporter, synchronously, into the Console's buffer.
-type jsonLogProcessor struct {
-	part
-	exp *stdoutlog.Exporter
-}
-
-var _ sdklog.Processor = (*jsonLogProcessor)(nil)
-
-func newJSONLogProcessor(c *Console) *jsonLogProcessor {
-	opts := []stdoutlog.Option{stdoutlog.WithWriter(c.out)}
-	if !c.cfg.timestamps {
-		opts = append(opts, stdoutlog.WithoutTimestamps())
-	}
-	exp, err := stdoutlog.New(opts...)
-	if err != nil {
-		// Only the exporter's self-observability can fail; the exporter
-		// works without it.
-		otel.Handle(err)
-	}
-	return &jsonLogProcessor{part: part{c: c}, exp: exp}
-}
-
-// Enabled reports whether the processor still writes records.
-func (p *jsonLogProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool {
-	return !p.stopped.Load()
-}
-
-// OnEmit writes r as one JSON line.
-func (p *jsonLogProcessor) OnEmit(ctx context.Context, r *sdklog.Record) error {
-	if p.stopped.Load() || r == nil {
-		return nil
-	}
-	// The record is written before OnEmit returns, so it need not be cloned.
-	// A cancelled request context must not lose the record.
-	if err := p.exp.Export(context.WithoutCancel(ctx), []sdklog.Record{*r}); err != nil {
-		otel.Handle(err)
-	}
-	return nil
 }

@@ -35,13 +35,14 @@ func (p *spanProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	line := getBuf()
 
 	c.mu.Lock()
-	if !psc.IsRemote() {
-		if pe, ok := c.parentLocked(e.trace, psc.SpanID()); ok {
-			e.parent = psc.SpanID()
-			e.depth = pe.depth + 1
-			if !pe.opened {
-				*line = c.openLocked(*line, e.parent, pe)
-			}
+	// A remote parent that is open here is a span of this process whose
+	// context travelled through a request (a client calling a server in the
+	// same process): it nests like a local parent.
+	if pe, ok := c.parentLocked(e.trace, psc.SpanID()); ok {
+		e.parent = psc.SpanID()
+		e.depth = pe.depth + 1
+		if !pe.opened {
+			*line = c.openLocked(*line, e.parent, pe)
 		}
 	}
 	if len(c.open) < maxOpen {
@@ -80,7 +81,7 @@ func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	} else {
 		tracked = false
 		e = openSpan{trace: sc.TraceID()}
-		if pe, ok := c.parentLocked(e.trace, psc.SpanID()); ok && !psc.IsRemote() {
+		if pe, ok := c.parentLocked(e.trace, psc.SpanID()); ok {
 			e.parent = psc.SpanID()
 			e.depth = pe.depth + 1
 		}

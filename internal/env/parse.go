@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -313,4 +314,29 @@ func ParseKeyValues(s string, secret bool) ([]KeyValue, error) {
 		out = append(out, KeyValue{Key: k, Value: dv})
 	}
 	return out, nil
+}
+
+// Regexps reads a comma-separated list of regular expressions. The valid
+// ones are returned even when another is invalid; the error names the
+// invalid ones.
+func (r Reader) Regexps(key string) ([]*regexp.Regexp, error) {
+	v, ok := r.Get(key)
+	if !ok {
+		return nil, nil
+	}
+	var out []*regexp.Regexp
+	var errs []error
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		re, err := regexp.Compile(p)
+		if err != nil {
+			errs = append(errs, &Error{Key: key, Value: p, Err: errors.New("not a valid regular expression")})
+			continue
+		}
+		out = append(out, re)
+	}
+	return out, errors.Join(errs...)
 }

@@ -1,0 +1,162 @@
+package instrument_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/observe-go/observe/instrument"
+)
+
+// The benchmarks below compare, on the same request, providers and
+// exporters (AlwaysSample or a 1% ratio sampler, a batch span processor in
+// front of a discarding exporter, a ManualReader that is never collected, a
+// batch log processor in front of a discarding exporter):
+//
+//   - bare: the ServeMux alone;
+//   - otelhttp: the contrib middleware;
+//   - stack: otelhttp, promhttp's duration and counter instrumentation and
+//     a hand-written request-id and slog access-log middleware, the set-up
+//     instrument.HTTPHandler replaces;
+//   - observe: instrument.HTTPHandler (span, metrics, request id, access
+//     log).
+//
+// Run: go test -run '^$' -bench BenchmarkHTTPServer -benchmem ./instrument/
+
+type discardLogs struct{}
+
+func (discardLogs) Export(context.Context, []sdklog.Record) error { return nil }
+func (discardLogs) Shutdown(context.Context) error                { return nil }
+func (discardLogs) ForceFlush(context.Context) error              { return nil }
+
+type benchEnv struct {
+	tp  *sdktrace.TracerProvider
+	mp  *sdkmetric.MeterProvider
+	lp  *sdklog.LoggerProvider
+	log *slog.Logger
+}
+
+func newBenchEnv(b *testing.B, sampler sdktrace.Sampler) benchEnv {
+	e := benchEnv{
+		tp: sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter())),
+		mp: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+		lp: sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{}))),
+	}
+	e.log = slog.New(otelslog.NewHandler("bench", otelslog.WithLoggerProvider(e.lp)))
+	b.Cleanup(func() {
+		ctx := context.Background()
+		_ = e.tp.Shutdown(ctx)
+		_ = e.mp.Shutdown(ctx)
+		_ = e.lp.Shutdown(ctx)
+	})
+	return e
+}
+
+func benchMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"`+r.PathValue("id")+`"}`)
+	})
+	return mux
+}
+
+// handWritten is the request-id and access-log middleware people write by
+// hand next to otelhttp.
+func handWritten(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if id == "" {
+			id = strconv.FormatInt(time.Now().UnixNano(), 36)
+		}
+		w.Header().Set("X-Request-ID", id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", id))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+func promStack(next http.Handler) http.Handler {
+	reg := prometheus.NewRegistry()
+	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Help: "Duration.", Buckets: prometheus.DefBuckets}, []string{"code", "method"})
+	cnt := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "http_requests_total", Help: "Requests."}, []string{"code", "method"})
+	reg.MustRegister(dur, cnt)
+	return promhttp.InstrumentHandlerDuration(dur, promhttp.InstrumentHandlerCounter(cnt, next))
+}
+
+// discardWriter is a ResponseWriter that forgets what it is given, so the
+// benchmarks measure the middleware, not a recorder.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+func serve(b *testing.B, h http.Handler) {
+	req := httptest.NewRequest(http.MethodGet, "http://example.com/users/42", nil)
+	req.Header.Set("User-Agent", "bench/1.0")
+	w := &discardWriter{h: make(http.Header)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, req)
+	}
+}
+
+func BenchmarkHTTPServer(b *testing.B) {
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	for _, sampled := range []struct {
+		name    string
+		sampler sdktrace.Sampler
+	}{
+		{"always", sdktrace.AlwaysSample()},
+		{"ratio1pct", sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01))},
+	} {
+		e := newBenchEnv(b, sampled.sampler)
+		otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(e.tp), otelhttp.WithMeterProvider(e.mp), otelhttp.WithPropagators(prop)}
+		jsonLog := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		for _, v := range []struct {
+			name string
+			h    http.Handler
+		}{
+			{"bare", benchMux()},
+			{"otelhttp", otelhttp.NewHandler(benchMux(), "server", otelOpts...)},
+			{"stack", otelhttp.NewHandler(promStack(handWritten(benchMux(), jsonLog)), "server", otelOpts...)},
+			{"observe", instrument.HTTPHandler(benchMux(),
+				instrument.WithTracerProvider(e.tp), instrument.WithMeterProvider(e.mp),
+				instrument.WithPropagator(prop), instrument.WithLogger(e.log))},
+			{"observe-nolog", instrument.HTTPHandler(benchMux(),
+				instrument.WithTracerProvider(e.tp), instrument.WithMeterProvider(e.mp),
+				instrument.WithPropagator(prop), instrument.WithoutAccessLog())},
+		} {
+			b.Run(sampled.name+"/"+v.name, func(b *testing.B) { serve(b, v.h) })
+		}
+	}
+}

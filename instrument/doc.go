@@ -1,0 +1,23 @@
+// Package instrument adds traces, metrics and logs to HTTP servers and
+// clients, following the OpenTelemetry semantic conventions for HTTP.
+//
+// [HTTPHandler] wraps a server's handler (usually its [http.ServeMux]);
+// [HTTPTransport] and [WrapClient] wrap a client's transport. Both take the
+// OpenTelemetry API's providers as options and default to the globals, so
+// they work with any SDK set-up; observe.InstrumentHTTP is HTTPHandler
+// with observe's own.
+//
+// Costs are kept off the request path: metric attribute sets are built once
+// per distinct combination and cached, the response recorder is pooled,
+// span attributes that only a recording span needs are built only when the
+// span records, and the access log record is only built when its level is
+// enabled.
+//
+// Secrets never reach telemetry: request and response headers are not
+// recorded (so neither Authorization, Cookie nor Set-Cookie are), and the
+// values of query parameters whose names look secret (token, key, password,
+// secret, signature, sig, auth, session, code and the like, plus the
+// semantic conventions' AWSAccessKeyId, Signature and X-Goog-Signature) are
+// replaced by REDACTED in url.query and url.full, as are credentials in
+// url.full.
+package instrument
