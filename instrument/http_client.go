@@ -148,7 +148,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		span.SetStatus(codes.Error, recorded.Error())
 	} else {
 		code := resp.StatusCode
-		span.SetAttributes(semconv.HTTPResponseStatusCode(code), semconv.NetworkProtocolVersion(protocolOfResponse(resp)))
+		span.SetAttributes(semconv.HTTPResponseStatusCode(code), semconv.NetworkProtocolVersion(protocolVersion(resp.ProtoMajor, resp.ProtoMinor)))
 		mattrs = append(mattrs, semconv.HTTPResponseStatusCode(code))
 		if code >= 400 {
 			errType = statusText(code)
@@ -178,16 +178,6 @@ func portOf(p, scheme string) int {
 		return 80
 	}
 	return 0
-}
-
-func protocolOfResponse(resp *http.Response) string {
-	switch {
-	case resp.ProtoMajor == 1 && resp.ProtoMinor == 1:
-		return "1.1"
-	case resp.ProtoMajor == 2:
-		return "2"
-	}
-	return strconv.Itoa(resp.ProtoMajor) + "." + strconv.Itoa(resp.ProtoMinor)
 }
 
 // transportErrorType names a transport error by a low-cardinality class,

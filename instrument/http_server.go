@@ -181,7 +181,7 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	proto := protocolVersion(r)
+	proto := protocolVersion(r.ProtoMajor, r.ProtoMinor)
 
 	// The header is read and written under its canonical key, which spares
 	// the canonicalisation Header.Get and Header.Set would allocate for.
@@ -414,18 +414,20 @@ func methodName(m string) (string, bool) {
 	return "_OTHER", false
 }
 
-func protocolVersion(r *http.Request) string {
+// protocolVersion gives network.protocol.version for an HTTP version,
+// without allocating for the usual ones.
+func protocolVersion(major, minor int) string {
 	switch {
-	case r.ProtoMajor == 1 && r.ProtoMinor == 1:
+	case major == 1 && minor == 1:
 		return "1.1"
-	case r.ProtoMajor == 2:
+	case major == 2:
 		return "2"
-	case r.ProtoMajor == 1 && r.ProtoMinor == 0:
+	case major == 1 && minor == 0:
 		return "1.0"
-	case r.ProtoMajor == 3:
+	case major == 3:
 		return "3"
 	}
-	return strconv.Itoa(r.ProtoMajor) + "." + strconv.Itoa(r.ProtoMinor)
+	return strconv.Itoa(major) + "." + strconv.Itoa(minor)
 }
 
 // routeFromPattern turns a ServeMux pattern, "[METHOD ][HOST]/PATH", into
