@@ -35,10 +35,12 @@ type requestSet struct {
 	name, otherName string                // span name for a known method, and for _OTHER
 }
 
-// activeSet holds the options that add the attribute set of
-// http.server.active_requests, made once.
+// activeSet counts the requests in flight with one attribute set of
+// http.server.active_requests. The instrument is observable: a request
+// pays an atomic add, and the SDK reads the counters when it collects.
 type activeSet struct {
-	add []metric.AddOption
+	n       *atomic.Int64
+	observe []metric.ObserveOption
 }
 
 func (s requestSet) spanName(known bool) string {
@@ -116,9 +118,36 @@ func (a *attrSets) active(method, scheme string) activeSet {
 		}
 	}
 	set := attribute.NewSet(semconv.HTTPRequestMethodKey.String(method), semconv.URLScheme(scheme))
-	s := activeSet{add: []metric.AddOption{metric.WithAttributeSet(set)}}
-	store(&a.mu, &a.actives, k, s)
+	s := activeSet{n: new(atomic.Int64), observe: []metric.ObserveOption{metric.WithAttributeSet(set)}}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// Unlike the other caches, this one must not drop an entry once a
+	// counter has been handed out, and two callers racing for a new key
+	// must share one counter; its keys are bounded (methods x schemes).
+	old := a.actives.Load()
+	if old != nil {
+		if got, ok := (*old)[k]; ok {
+			return got
+		}
+	}
+	m := make(map[activeKey]activeSet, 1)
+	if old != nil {
+		for kk, v := range *old {
+			m[kk] = v
+		}
+	}
+	m[k] = s
+	a.actives.Store(&m)
 	return s
+}
+
+// observeActive reports every counter of http.server.active_requests.
+func (a *attrSets) observeActive(o metric.Int64Observer) {
+	if m := a.actives.Load(); m != nil {
+		for _, s := range *m {
+			o.Observe(s.n.Load(), s.observe...)
+		}
+	}
 }
 
 // store adds k to the map behind p by copying it, unless the map is full.

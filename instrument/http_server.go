@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
@@ -45,7 +46,7 @@ const RequestIDHeader = requestid.HeaderName
 //     url.path, url.scheme, url.query (sensitive values REDACTED),
 //     http.route, http.response.status_code, client.address,
 //     user_agent.original, server.address, server.port,
-//     network.protocol.version, the body sizes, error.type and the request
+//     network.protocol.version, error.type and the request
 //     id as observe.request_id; status Error on 5xx only;
 //   - the metrics http.server.request.duration (seconds, the conventions'
 //     buckets), http.server.active_requests, http.server.request.body.size
@@ -86,7 +87,13 @@ func HTTPHandler(h http.Handler, opts ...Option) http.Handler {
 	meter := mp.Meter(ScopeName)
 	var e1, e2, e3, e4 error
 	sh.duration, e1 = httpconv.NewServerRequestDuration(meter)
-	sh.active, e2 = httpconv.NewServerActiveRequests(meter)
+	_, e2 = meter.Int64ObservableUpDownCounter("http.server.active_requests",
+		metric.WithDescription("Number of active HTTP server requests."),
+		metric.WithUnit("{request}"),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			sh.sets.observeActive(o)
+			return nil
+		}))
 	sh.reqSize, e3 = httpconv.NewServerRequestBodySize(meter)
 	sh.respSize, e4 = httpconv.NewServerResponseBodySize(meter)
 	if err := errors.Join(e1, e2, e3, e4); err != nil {
@@ -114,7 +121,6 @@ type serverHandler struct {
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
 	duration httpconv.ServerRequestDuration
-	active   httpconv.ServerActiveRequests
 	reqSize  httpconv.ServerRequestBodySize
 	respSize httpconv.ServerResponseBodySize
 	logger   *slog.Logger
@@ -215,7 +221,7 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, span := sh.tracer.Start(ctx, sh.sets.spanName(method, known, startRoute), serverKind, trace.WithAttributes(startAttrs[:n]...))
 
 	active := sh.sets.active(method, scheme)
-	sh.active.Inst().Add(ctx, 1, active.add...)
+	active.n.Add(1)
 
 	rec := recorderPool.Get().(*recorder)
 	*rec = recorder{w: w, status: http.StatusOK, serverTiming: sh.cfg.serverTiming, start: start}
@@ -242,7 +248,7 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.writeHeader(http.StatusOK)
 		}
 		sh.finish(ctx, span, r, r2, rec, method, known, scheme, proto, rid, errType, startRoute, start, p != nil)
-		sh.active.Inst().Add(ctx, -1, active.add...)
+		active.n.Add(-1)
 		*rec = recorder{}
 		recorderPool.Put(rec)
 		if p != nil {
@@ -312,7 +318,6 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 			semconv.HTTPResponseStatusCode(status),
 			attribute.String(RequestIDAttribute, rid),
 			semconv.NetworkProtocolVersion(proto),
-			semconv.HTTPResponseBodySize(int(rec.written)),
 		)
 		if route != "" && route != startRoute {
 			attrs = append(attrs, semconv.HTTPRoute(route))
@@ -326,20 +331,14 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 		if q := r.URL.RawQuery; q != "" {
 			attrs = append(attrs, semconv.URLQuery(scrub.Query(q)))
 		}
-		if host, port := splitHostPort(r.RemoteAddr); host != "" {
+		if host, _ := splitHostPort(r.RemoteAddr); host != "" {
 			attrs = append(attrs, semconv.ClientAddress(host))
-			if port > 0 {
-				attrs = append(attrs, semconv.ClientPort(port))
-			}
 		}
 		if ua := r.UserAgent(); ua != "" {
 			attrs = append(attrs, semconv.UserAgentOriginal(ua))
 		}
 		if _, port := splitHostPort(r.Host); port > 0 {
 			attrs = append(attrs, semconv.ServerPort(port))
-		}
-		if r.ContentLength > 0 {
-			attrs = append(attrs, semconv.HTTPRequestBodySize(int(r.ContentLength)))
 		}
 		if sh.cfg.mapper != nil {
 			attrs = sh.cfg.mapper(r2, attrs)
