@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
@@ -44,21 +45,10 @@ func HTTPTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	}
 	c := newConfig(opts)
 	t := &transport{base: base}
-	tp := c.tp
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	t.tracer = tp.Tracer(ScopeName)
-	t.prop = c.propagator
-	if t.prop == nil {
-		t.prop = otel.GetTextMapPropagator()
-	}
-	mp := c.mp
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
+	var meter metric.Meter
+	t.tracer, t.prop, meter = c.instruments()
 	var err error
-	t.duration, err = httpconv.NewClientRequestDuration(mp.Meter(ScopeName))
+	t.duration, err = httpconv.NewClientRequestDuration(meter)
 	if err != nil {
 		otel.Handle(fmt.Errorf("instrument: HTTP client metrics: %w", err))
 	}

@@ -71,20 +71,8 @@ const RequestIDHeader = requestid.HeaderName
 func HTTPHandler(h http.Handler, opts ...Option) http.Handler {
 	c := newConfig(opts)
 	sh := &serverHandler{next: h, cfg: c}
-	tp := c.tp
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	sh.tracer = tp.Tracer(ScopeName)
-	sh.prop = c.propagator
-	if sh.prop == nil {
-		sh.prop = otel.GetTextMapPropagator()
-	}
-	mp := c.mp
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	meter := mp.Meter(ScopeName)
+	var meter metric.Meter
+	sh.tracer, sh.prop, meter = c.instruments()
 	var e1, e2, e3, e4 error
 	sh.duration, e1 = httpconv.NewServerRequestDuration(meter)
 	_, e2 = meter.Int64ObservableUpDownCounter("http.server.active_requests",

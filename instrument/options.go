@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -43,6 +44,23 @@ func newConfig(opts []Option) config {
 		}
 	}
 	return c
+}
+
+// instruments returns the tracer, propagator and meter of c, falling back on
+// the globals for what the options left unset. The server and the client
+// share it.
+func (c config) instruments() (trace.Tracer, propagation.TextMapPropagator, metric.Meter) {
+	tp, prop, mp := c.tp, c.propagator, c.mp
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if prop == nil {
+		prop = otel.GetTextMapPropagator()
+	}
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	return tp.Tracer(ScopeName), prop, mp.Meter(ScopeName)
 }
 
 // WithTracerProvider sets the TracerProvider; the default is the global
