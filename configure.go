@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/observe-go/observe/instrument"
 	"github.com/observe-go/observe/internal/env"
 	"github.com/observe-go/observe/internal/errhandler"
+	"github.com/observe-go/observe/internal/logbridge"
 )
 
 // scopeName is the instrumentation scope of the records of [Telemetry.Logger].
@@ -48,6 +50,8 @@ type Telemetry struct {
 	sdkTP *sdktrace.TracerProvider
 	sdkMP *sdkmetric.MeterProvider
 	sdkLP *sdklog.LoggerProvider
+	// deferral holds the records waiting to be emitted to sdkLP, or is nil.
+	deferral *logbridge.Deferral
 
 	propagator     propagation.TextMapPropagator
 	lookup         env.Lookup
@@ -190,6 +194,12 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		pipelines:      p,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
+	if !slices.Contains(p.Logs, "console") && !slices.Contains(p.Logs, "stdout") {
+		// Records observe makes itself, such as the HTTP access log, may
+		// then be emitted off the request path: nothing prints them as
+		// they come, in order with the spans.
+		t.deferral = logbridge.Defer(t.lp)
+	}
 	t.logger = slog.New(bridge.NewHandler(scopeName, bridge.WithLoggerProvider(t.lp), bridge.WithLevel(level)))
 	if c.slogDefault {
 		t.slogDefault = setSlogDefault(t.logger)
@@ -264,6 +274,9 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.sdkTP == nil {
 		return nil
 	}
+	if t.deferral != nil {
+		t.deferral.Flush()
+	}
 	return t.each(ctx, func(ctx context.Context, p flusher) error { return p.ForceFlush(ctx) })
 }
 
@@ -277,6 +290,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		t.slogDefault.restore()
 		if t.sdkTP == nil {
 			return
+		}
+		if t.deferral != nil {
+			t.deferral.Close()
 		}
 		t.shutdownErr = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
 	})

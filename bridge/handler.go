@@ -6,6 +6,9 @@ import (
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/log"
+
+	"github.com/observe-go/observe/internal/logbridge"
 )
 
 // Handler is an [slog.Handler] that sends records at or above its level to
@@ -17,6 +20,20 @@ import (
 type Handler struct {
 	level slog.Leveler
 	next  slog.Handler
+	// direct emits under the handler's scope; it is nil once attributes or
+	// groups were added.
+	direct   log.Logger
+	provider log.LoggerProvider
+}
+
+func init() {
+	logbridge.SetResolver(func(h slog.Handler) (logbridge.Target, bool) {
+		bh, ok := h.(*Handler)
+		if !ok || bh.direct == nil {
+			return logbridge.Target{}, false
+		}
+		return logbridge.Target{Logger: bh.direct, Level: bh.level, Provider: bh.provider, SpanLevel: spanLevelOf}, true
+	})
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -31,12 +48,18 @@ func NewHandler(name string, opts ...Option) *Handler {
 	if p == nil {
 		p = otel.GetLoggerProvider()
 	}
-	return &Handler{
+	cp := correlatingProvider{next: p}
+	h := &Handler{
 		level: c.level,
 		next: otelslog.NewHandler(name,
-			otelslog.WithLoggerProvider(correlatingProvider{next: p}),
+			otelslog.WithLoggerProvider(cp),
 			otelslog.WithSource(c.source)),
 	}
+	if !c.source {
+		// Records built without slog have no caller to report.
+		h.direct, h.provider = cp.Logger(name), p
+	}
+	return h
 }
 
 // Enabled reports whether a record at level l would be sent: l is at or

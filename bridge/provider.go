@@ -37,10 +37,16 @@ func (l correlatingLogger) Emit(ctx context.Context, r log.Record) {
 	if id := requestid.FromContext(ctx); id != "" {
 		r.AddAttributes(attribute.String(RequestIDAttribute, id))
 	}
-	if r.Severity() >= log.SeverityWarn1 {
-		raiseSpanLevel(ctx, r.Severity())
-	}
+	spanLevelOf(ctx, r.Severity())
 	l.next.Emit(ctx, r)
+}
+
+// spanLevelOf raises the level of the span in ctx for a record of severity
+// sev, if it is a warning or an error.
+func spanLevelOf(ctx context.Context, sev log.Severity) {
+	if sev >= log.SeverityWarn1 {
+		raiseSpanLevel(ctx, sev)
+	}
 }
 
 func (l correlatingLogger) Enabled(ctx context.Context, p log.EnabledParameters) bool {

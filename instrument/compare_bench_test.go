@@ -12,29 +12,38 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/observe-go/observe"
+	"github.com/observe-go/observe/bridge"
 	"github.com/observe-go/observe/instrument"
 )
 
-// The benchmarks below compare, on the same request, providers and
-// exporters (AlwaysSample or a 1% ratio sampler, a batch span processor in
-// front of a discarding exporter, a ManualReader that is never collected, a
-// batch log processor in front of a discarding exporter):
+// The benchmarks below compare, on the same request, the same providers
+// (from observe.Configure: AlwaysSample or a parent-based 1% ratio
+// sampler, a batch span processor in front of a discarding exporter, a
+// ManualReader that is never collected beside the Prometheus reader behind
+// MetricsHandler, a batch log processor in front of a discarding exporter):
 //
 //   - bare: the ServeMux alone;
 //   - otelhttp: the contrib middleware;
 //   - stack: otelhttp, promhttp's duration and counter instrumentation and
 //     a hand-written request-id and slog access-log middleware, the set-up
 //     instrument.HTTPHandler replaces;
-//   - observe: instrument.HTTPHandler (span, metrics, request id, access
-//     log).
+//   - observe: Telemetry.InstrumentHTTP (span, metrics, request id, access
+//     log), as a service exporting over OTLP gets it: the access log record
+//     is emitted off the request path;
+//   - observe-synclog: the same with the access log record emitted on the
+//     request path, as with a console exporter or a LoggerProvider of the
+//     caller's;
+//   - observe-nolog: the same without the access log.
+//
+// The SDK's batch processors, and the goroutine that emits the deferred
+// access log records, run beside the request loop; with -cpu 1 their work
+// is counted in ns/op too.
 //
 // Run: go test -run '^$' -bench BenchmarkHTTPServer -benchmem ./instrument/
 
@@ -45,24 +54,32 @@ func (discardLogs) Shutdown(context.Context) error                { return nil }
 func (discardLogs) ForceFlush(context.Context) error              { return nil }
 
 type benchEnv struct {
-	tp  *sdktrace.TracerProvider
-	mp  *sdkmetric.MeterProvider
-	lp  *sdklog.LoggerProvider
-	log *slog.Logger
+	tel    *observe.Telemetry
+	syncLP *sdklog.LoggerProvider
 }
 
-func newBenchEnv(b *testing.B, sampler sdktrace.Sampler) benchEnv {
-	e := benchEnv{
-		tp: sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter())),
-		mp: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
-		lp: sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{}))),
+func newBenchEnv(b *testing.B, sampler, arg string) benchEnv {
+	env := map[string]string{
+		"OTEL_TRACES_EXPORTER":    "none",
+		"OTEL_METRICS_EXPORTER":   "none",
+		"OTEL_LOGS_EXPORTER":      "none",
+		"OTEL_TRACES_SAMPLER":     sampler,
+		"OTEL_TRACES_SAMPLER_ARG": arg,
+		"OTEL_SERVICE_NAME":       "bench",
 	}
-	e.log = slog.New(otelslog.NewHandler("bench", otelslog.WithLoggerProvider(e.lp)))
+	tel, err := observe.Configure(observe.WithoutGlobals(),
+		observe.WithEnvLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
+		observe.WithSpanExporter(tracetest.NewNoopExporter()),
+		observe.WithMetricReader(sdkmetric.NewManualReader()),
+		observe.WithLogProcessor(sdklog.NewBatchProcessor(discardLogs{})))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := benchEnv{tel: tel, syncLP: sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{})))}
 	b.Cleanup(func() {
 		ctx := context.Background()
-		_ = e.tp.Shutdown(ctx)
-		_ = e.mp.Shutdown(ctx)
-		_ = e.lp.Shutdown(ctx)
+		_ = e.tel.Shutdown(ctx)
+		_ = e.syncLP.Shutdown(ctx)
 	})
 	return e
 }
@@ -131,17 +148,14 @@ func serve(b *testing.B, h http.Handler) {
 }
 
 func BenchmarkHTTPServer(b *testing.B) {
-	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	for _, sampled := range []struct {
-		name    string
-		sampler sdktrace.Sampler
-	}{
-		{"always", sdktrace.AlwaysSample()},
-		{"ratio1pct", sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01))},
+	for _, sampled := range []struct{ name, sampler, arg string }{
+		{"always", "always_on", ""},
+		{"ratio1pct", "parentbased_traceidratio", "0.01"},
 	} {
-		e := newBenchEnv(b, sampled.sampler)
-		otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(e.tp), otelhttp.WithMeterProvider(e.mp), otelhttp.WithPropagators(prop)}
+		e := newBenchEnv(b, sampled.sampler, sampled.arg)
+		otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(e.tel.TracerProvider()), otelhttp.WithMeterProvider(e.tel.MeterProvider()), otelhttp.WithPropagators(e.tel.Propagator())}
 		jsonLog := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		syncLog := slog.New(bridge.NewHandler("bench", bridge.WithLoggerProvider(e.syncLP)))
 		for _, v := range []struct {
 			name string
 			h    http.Handler
@@ -149,12 +163,9 @@ func BenchmarkHTTPServer(b *testing.B) {
 			{"bare", benchMux()},
 			{"otelhttp", otelhttp.NewHandler(benchMux(), "server", otelOpts...)},
 			{"stack", otelhttp.NewHandler(promStack(handWritten(benchMux(), jsonLog)), "server", otelOpts...)},
-			{"observe", instrument.HTTPHandler(benchMux(),
-				instrument.WithTracerProvider(e.tp), instrument.WithMeterProvider(e.mp),
-				instrument.WithPropagator(prop), instrument.WithLogger(e.log))},
-			{"observe-nolog", instrument.HTTPHandler(benchMux(),
-				instrument.WithTracerProvider(e.tp), instrument.WithMeterProvider(e.mp),
-				instrument.WithPropagator(prop), instrument.WithoutAccessLog())},
+			{"observe", e.tel.InstrumentHTTP(benchMux())},
+			{"observe-synclog", e.tel.InstrumentHTTP(benchMux(), instrument.WithLogger(syncLog))},
+			{"observe-nolog", e.tel.InstrumentHTTP(benchMux(), instrument.WithoutAccessLog())},
 		} {
 			b.Run(sampled.name+"/"+v.name, func(b *testing.B) { serve(b, v.h) })
 		}

@@ -57,8 +57,11 @@ const RequestIDHeader = requestid.HeaderName
 //     is set on the response, the span, and the request's context, so every
 //     record logged with that context through observe's slog handler
 //     carries it;
-//   - one access log record, at ERROR for 5xx and panics and INFO
-//     otherwise;
+//   - one access log record, "GET /users/42 200", at ERROR for 5xx and
+//     panics and INFO otherwise, with the attributes http.route,
+//     http.response.status_code, duration_ms, http.response.body.size and,
+//     on errors, error.type, emitted with the request's context (so with
+//     its trace and request id);
 //   - on a panic: an exception event with the stack on the span, a 500 if
 //     nothing was written yet, then the panic goes on as net/http expects
 //     (http.ErrAbortHandler is passed through untouched).
@@ -88,10 +91,11 @@ func HTTPHandler(h http.Handler, opts ...Option) http.Handler {
 		otel.Handle(fmt.Errorf("instrument: HTTP server metrics: %w", err))
 	}
 	if !c.noLog {
-		sh.logger = c.logger
-		if sh.logger == nil {
-			sh.logger = defaultLogger()
+		l := c.logger
+		if l == nil {
+			l = defaultLogger()
 		}
+		sh.alog = newAccessLog(l)
 	}
 	sh.excluded = append(excludedFromEnv(c.lookup), c.excluded...)
 	if c.route == nil {
@@ -111,7 +115,7 @@ type serverHandler struct {
 	duration httpconv.ServerRequestDuration
 	reqSize  httpconv.ServerRequestBodySize
 	respSize httpconv.ServerResponseBodySize
-	logger   *slog.Logger
+	alog     *accessLog
 	excluded []*regexp.Regexp
 	mux      *http.ServeMux
 	sets     attrSets
@@ -178,35 +182,41 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	proto := protocolVersion(r.ProtoMajor, r.ProtoMinor)
 
 	// The header is read and written under its canonical key, which spares
-	// the canonicalisation Header.Get and Header.Set would allocate for.
+	// the canonicalisation Header.Get and Header.Set would allocate for. A
+	// well-formed incoming id is sent back in the request's own slice.
+	st := new(requestState)
 	var rid string
-	if v := r.Header[canonicalRequestIDHeader]; len(v) > 0 {
+	if v := r.Header[canonicalRequestIDHeader]; len(v) > 0 && ValidRequestID(v[0]) {
 		rid = v[0]
+		w.Header()[canonicalRequestIDHeader] = v[:1:1]
+	} else {
+		rid = st.newRequestID()
+		w.Header()[canonicalRequestIDHeader] = st.value[:]
 	}
-	if !ValidRequestID(rid) {
-		rid = newRequestID()
-	}
-	w.Header()[canonicalRequestIDHeader] = []string{rid}
 
-	ctx := sh.prop.Extract(r.Context(), headerCarrier(r.Header))
-	ctx = requestid.NewContext(ctx, rid)
+	st.ctx.Init(sh.prop.Extract(r.Context(), headerCarrier(r.Header)), rid)
+	var ctx context.Context = &st.ctx
 	var startRoute string
 	if sh.mux != nil {
 		_, pattern := sh.mux.Handler(r)
 		startRoute = routeFromPattern(pattern)
 	}
-	startAttrs := [...]attribute.KeyValue{
+	// The start attributes are gathered in a pooled slice: the tracer
+	// copies them before Start returns.
+	sp := attrPool.Get().(*[]attribute.KeyValue)
+	startAttrs := append(*sp,
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLScheme(scheme),
 		semconv.URLPath(r.URL.Path),
 		semconv.ServerAddress(hostOnly(r.Host)),
-		semconv.HTTPRoute(startRoute),
+	)
+	if startRoute != "" {
+		startAttrs = append(startAttrs, semconv.HTTPRoute(startRoute))
 	}
-	n := len(startAttrs)
-	if startRoute == "" {
-		n--
-	}
-	ctx, span := sh.tracer.Start(ctx, sh.sets.spanName(method, known, startRoute), serverKind, trace.WithAttributes(startAttrs[:n]...))
+	ctx, span := sh.tracer.Start(ctx, sh.sets.spanName(method, known, startRoute), serverKind, trace.WithAttributes(startAttrs...))
+	clear(startAttrs)
+	*sp = startAttrs[:0]
+	attrPool.Put(sp)
 
 	active := sh.sets.active(method, scheme)
 	active.n.Add(1)
@@ -338,29 +348,16 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 		}
 	}
 
-	if sh.logger != nil {
+	if sh.alog != nil {
 		level := slog.LevelInfo
 		if status >= 500 || errType != "" {
 			level = slog.LevelError
 		}
-		if sh.logger.Enabled(ctx, level) {
-			// The message carries the path; five attributes fit in a
-			// slog.Record without an allocation, error.type is a sixth
-			// only on errors.
-			msg := method + " " + r.URL.Path + " " + statusText(status)
-			attrs := [...]slog.Attr{
-				slog.String(string(semconv.HTTPRequestMethodKey), method),
-				slog.String(string(semconv.HTTPRouteKey), route),
-				slog.Int(string(semconv.HTTPResponseStatusCodeKey), status),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.Int64(string(semconv.HTTPResponseBodySizeKey), rec.written),
-				slog.String(string(semconv.ErrorTypeKey), errType),
-			}
-			n := len(attrs)
-			if errType == "" {
-				n--
-			}
-			sh.logger.LogAttrs(ctx, level, msg, attrs[:n]...)
+		if sh.alog.enabled(ctx, level) {
+			sh.alog.write(&accessEntry{
+				ctx: ctx, time: start.Add(elapsed), level: level, method: method, path: r.URL.Path,
+				route: route, status: status, elapsed: elapsed, written: rec.written, errType: errType,
+			})
 		}
 	}
 	span.End()

@@ -98,8 +98,14 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 }
 
 // WithLogger sets the logger of the server's access log; the default writes
-// to the global OpenTelemetry LoggerProvider at level info and above. A nil
-// logger is ignored.
+// to the global OpenTelemetry LoggerProvider at level info and above. A
+// logger whose handler is observe's slog bridge ([bridge.NewHandler], as
+// observe's Telemetry.Logger is) with no attributes or groups added gets
+// its records built for the OpenTelemetry Logs API directly, without slog;
+// when its provider is a Telemetry's that exports without printing to the
+// console, they are emitted off the request path, and the Telemetry's
+// ForceFlush and Shutdown deliver those still waiting. A nil logger is
+// ignored.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c config) config {
 		if l != nil {

@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
+	"unsafe"
+
+	"github.com/observe-go/observe/internal/requestid"
 )
 
 // ValidRequestID reports whether id may be used as a request id as it
@@ -23,15 +26,25 @@ func ValidRequestID(id string) bool {
 	return true
 }
 
-// newRequestID returns a random (version 4) UUID. It needs to be unique,
-// not secret, so the runtime's fast random source is enough.
-func newRequestID() string {
+// requestState is what a request needs allocated for its id: the context
+// that carries it and, for a new id, its text and the header value that
+// refers to it. One allocation holds them all.
+type requestState struct {
+	ctx   requestid.Context
+	value [1]string
+	text  [36]byte
+}
+
+// newRequestID fills s with a new random (version 4) UUID and returns it.
+// It needs to be unique, not secret, so the runtime's fast random source is
+// enough.
+func (s *requestState) newRequestID() string {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
+	out := &s.text
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'
 	hex.Encode(out[9:13], b[4:6])
@@ -41,5 +54,7 @@ func newRequestID() string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	// The bytes are never written again, so the string may share them.
+	s.value[0] = unsafe.String(&out[0], len(out))
+	return s.value[0]
 }

@@ -1,0 +1,130 @@
+package instrument
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/observe-go/observe/internal/logbridge"
+)
+
+// accessEntry is what the access log record of a request says.
+type accessEntry struct {
+	// ctx is the request's context, for the trace, the request id and
+	// the processors.
+	ctx     context.Context
+	time    time.Time
+	level   slog.Level
+	method  string
+	path    string
+	route   string
+	status  int
+	elapsed time.Duration
+	written int64
+	errType string
+}
+
+// Keys of the access log attributes that no semantic convention names.
+const durationMillisKey = "duration_ms"
+
+// accessLog writes the access log. When the logger is observe's own slog
+// handler with nothing added to it, records are built for the OpenTelemetry
+// Logs API directly, which spares slog's record, its caller lookup and the
+// conversion; they come out as the slog path would make them.
+//
+// When that logger's provider belongs to observe's Telemetry and no console
+// prints records as they come, records are queued instead and built and
+// emitted on another goroutine within a few milliseconds; the Telemetry's
+// ForceFlush and Shutdown emit those still waiting first.
+type accessLog struct {
+	slog      *slog.Logger
+	direct    log.Logger
+	level     slog.Leveler
+	queue     *logbridge.Queue[accessEntry]
+	spanLevel func(context.Context, log.Severity)
+}
+
+func newAccessLog(l *slog.Logger) *accessLog {
+	t, ok := logbridge.Resolve(l.Handler())
+	if !ok {
+		return &accessLog{slog: l}
+	}
+	a := &accessLog{direct: t.Logger, level: t.Level, spanLevel: t.SpanLevel}
+	if d := logbridge.DeferralOf(t.Provider); d != nil {
+		a.queue = logbridge.NewQueue(d, a.emit)
+	}
+	return a
+}
+
+// severityOffset maps slog levels onto OpenTelemetry severities, as the
+// contrib slog bridge does: INFO is 9, ERROR 17.
+const severityOffset = slog.Level(log.SeverityDebug) - slog.LevelDebug
+
+func (a *accessLog) enabled(ctx context.Context, l slog.Level) bool {
+	if a.direct == nil {
+		return a.slog.Enabled(ctx, l)
+	}
+	return l >= a.level.Level() && a.direct.Enabled(ctx, log.EnabledParameters{Severity: log.Severity(l + severityOffset)})
+}
+
+// write has e emitted, now or from the queue. It is called while the
+// request's span is open.
+func (a *accessLog) write(e *accessEntry) {
+	if a.queue != nil {
+		if a.spanLevel != nil {
+			a.spanLevel(e.ctx, log.Severity(e.level+severityOffset))
+		}
+		if a.queue.Add(e) {
+			return
+		}
+	}
+	a.emit(e)
+}
+
+// emit emits e. The message, "GET /users/42 200", carries the method, the
+// path and the status; the attributes are the route, the status, the
+// duration in milliseconds, the response body size and, on errors,
+// error.type. The request id and the trace come from the context. With the
+// request id that makes five attributes, which the Logs SDK keeps without
+// an allocation of their own.
+func (a *accessLog) emit(e *accessEntry) {
+	msg := e.method + " " + e.path + " " + statusText(e.status)
+	ms := float64(e.elapsed.Microseconds()) / 1000
+	if a.direct == nil {
+		attrs := [...]slog.Attr{
+			slog.String(string(semconv.HTTPRouteKey), e.route),
+			slog.Int(string(semconv.HTTPResponseStatusCodeKey), e.status),
+			slog.Float64(durationMillisKey, ms),
+			slog.Int64(string(semconv.HTTPResponseBodySizeKey), e.written),
+			slog.String(string(semconv.ErrorTypeKey), e.errType),
+		}
+		n := len(attrs)
+		if e.errType == "" {
+			n--
+		}
+		a.slog.LogAttrs(e.ctx, e.level, msg, attrs[:n]...)
+		return
+	}
+	var r log.Record
+	r.SetTimestamp(e.time)
+	r.SetSeverity(log.Severity(e.level + severityOffset))
+	r.SetSeverityText(e.level.String())
+	r.SetBody(attribute.StringValue(msg))
+	attrs := [...]attribute.KeyValue{
+		semconv.HTTPRouteKey.String(e.route),
+		semconv.HTTPResponseStatusCodeKey.Int64(int64(e.status)),
+		attribute.Float64(durationMillisKey, ms),
+		semconv.HTTPResponseBodySizeKey.Int64(e.written),
+		semconv.ErrorTypeKey.String(e.errType),
+	}
+	n := len(attrs)
+	if e.errType == "" {
+		n--
+	}
+	r.AddAttributes(attrs[:n]...)
+	a.direct.Emit(e.ctx, r)
+}
