@@ -16,7 +16,10 @@ import (
 type accessEntry struct {
 	// ctx is the request's context, for the trace, the request id and
 	// the processors.
-	ctx     context.Context
+	ctx context.Context
+	// logger is the logger the record goes to when it is not logged
+	// through slog.
+	logger  log.Logger
 	time    time.Time
 	level   slog.Level
 	method  string
@@ -55,7 +58,7 @@ func newAccessLog(l *slog.Logger) *accessLog {
 	}
 	a := &accessLog{direct: t.Logger, level: t.Level, spanLevel: t.SpanLevel}
 	if d := logbridge.DeferralOf(t.Provider); d != nil {
-		a.queue = logbridge.NewQueue(d, a.emit)
+		a.queue = logbridge.QueueOf(d, ScopeName+"/access", emitDirect)
 	}
 	return a
 }
@@ -74,6 +77,7 @@ func (a *accessLog) enabled(ctx context.Context, l slog.Level) bool {
 // write has e emitted, now or from the queue. It is called while the
 // request's span is open.
 func (a *accessLog) write(e *accessEntry) {
+	e.logger = a.direct
 	if a.queue != nil {
 		if a.spanLevel != nil {
 			a.spanLevel(e.ctx, log.Severity(e.level+severityOffset))
@@ -85,39 +89,50 @@ func (a *accessLog) write(e *accessEntry) {
 	a.emit(e)
 }
 
-// emit emits e. The message, "GET /users/42 200", carries the method, the
-// path and the status; the attributes are the route, the status, the
-// duration in milliseconds, the response body size and, on errors,
-// error.type. The request id and the trace come from the context. With the
-// request id that makes five attributes, which the Logs SDK keeps without
-// an allocation of their own.
+// emit emits e, through slog unless the logger is observe's bridge.
 func (a *accessLog) emit(e *accessEntry) {
-	msg := e.method + " " + e.path + " " + statusText(e.status)
-	ms := float64(e.elapsed.Microseconds()) / 1000
-	if a.direct == nil {
-		attrs := [...]slog.Attr{
-			slog.String(string(semconv.HTTPRouteKey), e.route),
-			slog.Int(string(semconv.HTTPResponseStatusCodeKey), e.status),
-			slog.Float64(durationMillisKey, ms),
-			slog.Int64(string(semconv.HTTPResponseBodySizeKey), e.written),
-			slog.String(string(semconv.ErrorTypeKey), e.errType),
-		}
-		n := len(attrs)
-		if e.errType == "" {
-			n--
-		}
-		a.slog.LogAttrs(e.ctx, e.level, msg, attrs[:n]...)
+	if a.direct != nil {
+		emitDirect(e)
 		return
 	}
+	attrs := [...]slog.Attr{
+		slog.String(string(semconv.HTTPRouteKey), e.route),
+		slog.Int(string(semconv.HTTPResponseStatusCodeKey), e.status),
+		slog.Float64(durationMillisKey, e.millis()),
+		slog.Int64(string(semconv.HTTPResponseBodySizeKey), e.written),
+		slog.String(string(semconv.ErrorTypeKey), e.errType),
+	}
+	n := len(attrs)
+	if e.errType == "" {
+		n--
+	}
+	a.slog.LogAttrs(e.ctx, e.level, e.message(), attrs[:n]...)
+}
+
+// message is the record's message, "GET /users/42 200": the method, the
+// path and the status. The attributes are the route, the status, the
+// duration in milliseconds, the response body size and, on errors,
+// error.type; the request id and the trace come from the context. With the
+// request id that makes five attributes, which the Logs SDK keeps without
+// an allocation of their own.
+func (e *accessEntry) message() string {
+	return e.method + " " + e.path + " " + statusText(e.status)
+}
+
+func (e *accessEntry) millis() float64 { return float64(e.elapsed.Microseconds()) / 1000 }
+
+// emitDirect builds the record of e for the OpenTelemetry Logs API and
+// emits it to e.logger.
+func emitDirect(e *accessEntry) {
 	var r log.Record
 	r.SetTimestamp(e.time)
 	r.SetSeverity(log.Severity(e.level + severityOffset))
 	r.SetSeverityText(e.level.String())
-	r.SetBody(attribute.StringValue(msg))
+	r.SetBody(attribute.StringValue(e.message()))
 	attrs := [...]attribute.KeyValue{
 		semconv.HTTPRouteKey.String(e.route),
 		semconv.HTTPResponseStatusCodeKey.Int64(int64(e.status)),
-		attribute.Float64(durationMillisKey, ms),
+		attribute.Float64(durationMillisKey, e.millis()),
 		semconv.HTTPResponseBodySizeKey.Int64(e.written),
 		semconv.ErrorTypeKey.String(e.errType),
 	}
@@ -126,5 +141,5 @@ func (a *accessLog) emit(e *accessEntry) {
 		n--
 	}
 	r.AddAttributes(attrs[:n]...)
-	a.direct.Emit(e.ctx, r)
+	e.logger.Emit(e.ctx, r)
 }

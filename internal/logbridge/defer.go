@@ -19,7 +19,7 @@ type Deferral struct {
 	provider log.LoggerProvider
 	closed   atomic.Bool
 	mu       sync.Mutex
-	queues   []flusher
+	queues   map[string]flusher
 }
 
 type flusher interface{ flush() }
@@ -49,7 +49,10 @@ func DeferralOf(p log.LoggerProvider) *Deferral {
 // Flush emits every record queued so far.
 func (d *Deferral) Flush() {
 	d.mu.Lock()
-	qs := d.queues
+	qs := make([]flusher, 0, len(d.queues))
+	for _, q := range d.queues {
+		qs = append(qs, q)
+	}
 	d.mu.Unlock()
 	for _, q := range qs {
 		q.flush()
@@ -62,12 +65,6 @@ func (d *Deferral) Close() {
 	d.closed.Store(true)
 	deferrals.CompareAndDelete(d.provider, d)
 	d.Flush()
-}
-
-func (d *Deferral) add(q flusher) {
-	d.mu.Lock()
-	d.queues = append(d.queues, q)
-	d.mu.Unlock()
 }
 
 // Tuning of [Queue].
@@ -100,12 +97,23 @@ type Queue[E any] struct {
 	spare   []E
 }
 
-// NewQueue returns a Queue whose entries emit sends on, flushed with d.
-func NewQueue[E any](d *Deferral, emit func(*E)) *Queue[E] {
+// QueueOf returns the Queue of d named key, made with emit on first use.
+// Everything that asks for the same key shares one queue, so that callers
+// made in numbers (a handler wrapped per request) do not add queues; an
+// entry must therefore carry all that emit needs.
+func QueueOf[E any](d *Deferral, key string, emit func(*E)) *Queue[E] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if q, ok := d.queues[key].(*Queue[E]); ok {
+		return q
+	}
 	q := &Queue[E]{d: d, emit: emit}
 	q.timer = time.AfterFunc(time.Hour, q.flush)
 	q.timer.Stop()
-	d.add(q)
+	if d.queues == nil {
+		d.queues = map[string]flusher{}
+	}
+	d.queues[key] = q
 	return q
 }
 

@@ -38,7 +38,7 @@ func newDeferral(t *testing.T) *Deferral {
 func TestQueueFlushKeepsOrder(t *testing.T) {
 	d := newDeferral(t)
 	var s sink
-	q := NewQueue(d, s.emit)
+	q := QueueOf(d, "test", s.emit)
 	for i := range 1000 {
 		if !q.Add(&i) {
 			t.Fatal("Add refused an entry before Close")
@@ -59,7 +59,7 @@ func TestQueueFlushKeepsOrder(t *testing.T) {
 func TestQueueDrainsWithoutFlush(t *testing.T) {
 	d := newDeferral(t)
 	var s sink
-	q := NewQueue(d, s.emit)
+	q := QueueOf(d, "test", s.emit)
 	one := 1
 	q.Add(&one)
 	deadline := time.Now().Add(5 * time.Second)
@@ -85,7 +85,7 @@ func TestQueueDropsBeyondItsBound(t *testing.T) {
 	d := newDeferral(t)
 	block := make(chan struct{})
 	var s sink
-	q := NewQueue(d, func(v *int) {
+	q := QueueOf(d, "test", func(v *int) {
 		<-block
 		s.emit(v)
 	})
@@ -115,7 +115,7 @@ func TestClosedDeferralHandsEntriesBack(t *testing.T) {
 		t.Fatal("DeferralOf does not find the open Deferral")
 	}
 	var s sink
-	q := NewQueue(d, s.emit)
+	q := QueueOf(d, "test", s.emit)
 	one := 1
 	q.Add(&one)
 	d.Close()
@@ -127,5 +127,23 @@ func TestClosedDeferralHandsEntriesBack(t *testing.T) {
 	}
 	if DeferralOf(p) != nil {
 		t.Error("DeferralOf returns a closed Deferral")
+	}
+}
+
+func TestQueueOfSharesByKey(t *testing.T) {
+	d := newDeferral(t)
+	var s1, s2 sink
+	a, b := QueueOf(d, "k", s1.emit), QueueOf(d, "k", s2.emit)
+	if a != b {
+		t.Fatal("two queues for one key")
+	}
+	if QueueOf(d, "other", s1.emit) == a {
+		t.Fatal("one queue for two keys")
+	}
+	one := 1
+	b.Add(&one)
+	d.Flush()
+	if len(s1.values()) != 1 || len(s2.values()) != 0 {
+		t.Errorf("the shared queue emitted with %v/%v, want the first emit function", s1.values(), s2.values())
 	}
 }
