@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -194,7 +193,7 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		pipelines:      p,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
-	if !slices.Contains(p.Logs, "console") && !slices.Contains(p.Logs, "stdout") {
+	if !p.LogsPrinted {
 		// Records observe makes itself, such as the HTTP access log, may
 		// then be emitted off the request path: nothing prints them as
 		// they come, in order with the spans.

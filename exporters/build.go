@@ -60,6 +60,10 @@ type Pipelines struct {
 	// Traces, Metrics and Logs are the exporter names in effect.
 	Traces, Metrics, Logs []string
 
+	// LogsPrinted is true when a log processor writes each record as it is
+	// emitted (console, stdout), so that its order among the spans shows.
+	LogsPrinted bool
+
 	// BatchSpanOptions are the OTEL_BSP_* settings, for span exporters added
 	// by other means.
 	BatchSpanOptions []sdktrace.BatchSpanProcessorOption
@@ -213,6 +217,7 @@ func Build(ctx context.Context, cfg Config) (_ *Pipelines, err error) {
 		case "none":
 		case "console", "stdout":
 			p.LogProcessors = append(p.LogProcessors, getConsole(name).LogProcessor())
+			p.LogsPrinted = true
 		case "otlp":
 			exp, err := newOTLPLogExporter(ctx, otlp["logs"])
 			if err != nil {

@@ -55,6 +55,9 @@ func TestBuildChoosesExporters(t *testing.T) {
 			if got := strings.Join(p.Logs, ","); got != tc.logs {
 				t.Errorf("logs = %s; want %s", got, tc.logs)
 			}
+			if printed := strings.Contains(tc.logs, "console") || strings.Contains(tc.logs, "stdout"); p.LogsPrinted != printed {
+				t.Errorf("LogsPrinted = %v with logs %s", p.LogsPrinted, tc.logs)
+			}
 			if len(p.SpanProcessors) != tc.spanProcs || len(p.MetricReaders) != tc.readers {
 				t.Errorf("%d span processors, %d readers; want %d, %d", len(p.SpanProcessors), len(p.MetricReaders), tc.spanProcs, tc.readers)
 			}
