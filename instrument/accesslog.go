@@ -95,31 +95,15 @@ func (a *accessLog) emit(e *accessEntry) {
 		emitDirect(e)
 		return
 	}
-	attrs := [...]slog.Attr{
-		slog.String(string(semconv.HTTPRouteKey), e.route),
-		slog.Int(string(semconv.HTTPResponseStatusCodeKey), e.status),
-		slog.Float64(durationMillisKey, e.millis()),
-		slog.Int64(string(semconv.HTTPResponseBodySizeKey), e.written),
-		slog.String(string(semconv.ErrorTypeKey), e.errType),
-	}
-	n := len(attrs)
-	if e.errType == "" {
-		n--
+	var kvs [accessAttrs]attribute.KeyValue
+	var attrs [accessAttrs]slog.Attr
+	n := 0
+	for _, kv := range e.attributes(&kvs) {
+		attrs[n] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
+		n++
 	}
 	a.slog.LogAttrs(e.ctx, e.level, e.message(), attrs[:n]...)
 }
-
-// message is the record's message, "GET /users/42 200": the method, the
-// path and the status. The attributes are the route, the status, the
-// duration in milliseconds, the response body size and, on errors,
-// error.type; the request id and the trace come from the context. With the
-// request id that makes five attributes, which the Logs SDK keeps without
-// an allocation of their own.
-func (e *accessEntry) message() string {
-	return e.method + " " + e.path + " " + statusText(e.status)
-}
-
-func (e *accessEntry) millis() float64 { return float64(e.elapsed.Microseconds()) / 1000 }
 
 // emitDirect builds the record of e for the OpenTelemetry Logs API and
 // emits it to e.logger.
@@ -129,17 +113,51 @@ func emitDirect(e *accessEntry) {
 	r.SetSeverity(log.Severity(e.level + severityOffset))
 	r.SetSeverityText(e.level.String())
 	r.SetBody(attribute.StringValue(e.message()))
-	attrs := [...]attribute.KeyValue{
+	var kvs [accessAttrs]attribute.KeyValue
+	r.AddAttributes(e.attributes(&kvs)...)
+	e.logger.Emit(e.ctx, r)
+}
+
+// message is the record's message, "GET /users/42 200": the method, the
+// path and the status.
+func (e *accessEntry) message() string {
+	return e.method + " " + e.path + " " + statusText(e.status)
+}
+
+// accessAttrs is the most attributes a record gets from [accessEntry.attributes].
+const accessAttrs = 5
+
+// attributes fills buf with the record's attributes and returns them: the
+// route, the status, the duration in milliseconds, the response body size
+// and, on errors, error.type. The request id and the trace come from the
+// context. With the request id that makes five attributes, which the Logs
+// SDK keeps without an allocation of their own.
+func (e *accessEntry) attributes(buf *[accessAttrs]attribute.KeyValue) []attribute.KeyValue {
+	*buf = [accessAttrs]attribute.KeyValue{
 		semconv.HTTPRouteKey.String(e.route),
 		semconv.HTTPResponseStatusCodeKey.Int64(int64(e.status)),
-		attribute.Float64(durationMillisKey, e.millis()),
+		attribute.Float64(durationMillisKey, float64(e.elapsed.Microseconds())/1000),
 		semconv.HTTPResponseBodySizeKey.Int64(e.written),
 		semconv.ErrorTypeKey.String(e.errType),
 	}
-	n := len(attrs)
 	if e.errType == "" {
-		n--
+		return buf[:accessAttrs-1]
 	}
-	r.AddAttributes(attrs[:n]...)
-	e.logger.Emit(e.ctx, r)
+	return buf[:]
+}
+
+// slogValue converts the scalar attribute values of [accessEntry.attributes]
+// into slog values of the same kind.
+func slogValue(v attribute.Value) slog.Value {
+	switch v.Type() {
+	case attribute.INT64:
+		return slog.Int64Value(v.AsInt64())
+	case attribute.FLOAT64:
+		return slog.Float64Value(v.AsFloat64())
+	case attribute.BOOL:
+		return slog.BoolValue(v.AsBool())
+	case attribute.STRING:
+		return slog.StringValue(v.AsString())
+	}
+	return slog.AnyValue(v.AsInterface())
 }
