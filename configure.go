@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -26,15 +25,10 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/observe-go/observe/bridge"
-	"github.com/observe-go/observe/exporters"
-	"github.com/observe-go/observe/instrument"
-	"github.com/observe-go/observe/internal/env"
 	"github.com/observe-go/observe/internal/errhandler"
-	"github.com/observe-go/observe/internal/logbridge"
+	"github.com/observe-go/observe/internal/settings"
+	"github.com/observe-go/observe/internal/sinks"
 )
-
-// scopeName is the instrumentation scope of the records of [Telemetry.Logger].
-const scopeName = "github.com/observe-go/observe"
 
 // errorInterval is how often one distinct internal error may be written.
 const errorInterval = time.Minute
@@ -49,15 +43,15 @@ type Telemetry struct {
 	sdkTP *sdktrace.TracerProvider
 	sdkMP *sdkmetric.MeterProvider
 	sdkLP *sdklog.LoggerProvider
-	// deferral holds the records waiting to be emitted to sdkLP, or is nil.
-	deferral *logbridge.Deferral
 
 	propagator     propagation.TextMapPropagator
-	lookup         env.Lookup
+	settings       *settings.Settings
 	logger         *slog.Logger
 	metricsHandler http.Handler
-	pipelines      *exporters.Pipelines
 	slogDefault    *slogDefault // what WithSlogDefault replaced, or nil
+	// globals is set when Configure registered the providers as the
+	// OpenTelemetry globals.
+	globals bool
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -111,109 +105,56 @@ type Telemetry struct {
 // anything already started is shut down. An unreachable backend is not an
 // error: exports fail later and are reported through the error handler.
 func Configure(opts ...Option) (*Telemetry, error) {
-	c := newConfig(opts)
-	r := env.New(c.lookup)
-	ctx := context.Background()
-
-	disabled, _, err := r.Bool(env.SDKDisabled)
+	s, err := settings.Resolve(newOptions(opts), sinks.Known)
 	if err != nil {
 		return nil, err
 	}
-	if disabled {
-		return disabledTelemetry(c), nil
+	if s.Disabled {
+		return disabledTelemetry(&s), nil
 	}
-
-	var errs []error
-	res, err := newResource(ctx, c, r)
-	errs = append(errs, err)
-	prop := c.propagator
-	if prop == nil {
-		prop, err = newPropagator(r)
-		errs = append(errs, err)
-	}
-	sampler := c.sampler
-	if sampler == nil {
-		sampler, err = newSampler(r)
-		errs = append(errs, err)
-	}
-	_, err = instrument.ParseExcludedURLs(r.Lookup())
-	errs = append(errs, err)
-	level := c.logLevel
-	if level == nil {
-		var l slog.Level
-		l, _, err = r.Level(env.ObserveLogLevel)
-		errs = append(errs, err)
-		level = l
-	}
-	gatherers, err := metricGatherers(c, r)
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
+	ctx := context.Background()
+	res, err := newResource(ctx, s.Resource)
+	if err != nil {
 		return nil, fmt.Errorf("observe: %w", err)
 	}
-
-	p, err := exporters.Build(ctx, exporters.Config{
-		Lookup:    r.Lookup(),
-		Traces:    c.tracesExporters,
-		Metrics:   c.metricsExporters,
-		Logs:      c.logsExporters,
-		Console:   c.console,
-		Producers: metricProducers(gatherers),
-		Gatherers: gatherers,
-	})
+	p, err := compose(ctx, &s)
 	if err != nil {
 		return nil, fmt.Errorf("observe: %w", err)
 	}
 
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
-	for _, sp := range p.SpanProcessors {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.Sampler)}
+	if p.span != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p.span))
 	}
-	for _, sp := range c.spanProcessors {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
-	}
-	for _, e := range c.spanExporters {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(e, p.BatchSpanOptions...)))
-	}
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithView(c.views...)}
-	for _, rd := range append(p.MetricReaders, c.metricReaders...) {
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithView(s.Views...)}
+	for _, rd := range p.readers {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(rd))
 	}
-	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
-	for _, lp := range append(p.LogProcessors, c.logProcessors...) {
-		lpOpts = append(lpOpts, sdklog.WithProcessor(lp))
-	}
+	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithProcessor(p.log)}
 
 	t := &Telemetry{
 		sdkTP:          sdktrace.NewTracerProvider(tpOpts...),
 		sdkMP:          sdkmetric.NewMeterProvider(mpOpts...),
 		sdkLP:          sdklog.NewLoggerProvider(lpOpts...),
-		propagator:     prop,
-		lookup:         r.Lookup(),
-		metricsHandler: p.MetricsHandler(),
-		pipelines:      p,
+		propagator:     s.Propagator,
+		settings:       &s,
+		metricsHandler: p.metricsHandler,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
-	if !p.LogsPrinted {
-		// Records observe makes itself, such as the HTTP access log, may
-		// then be emitted off the request path: nothing prints them as
-		// they come, in order with the spans.
-		t.deferral = logbridge.Defer(t.lp)
-	}
-	t.logger = slog.New(bridge.NewHandler(scopeName, bridge.WithLoggerProvider(t.lp), bridge.WithLevel(level)))
-	if c.slogDefault {
+	t.logger = slog.New(bridge.NewHandler(s.LogScope,
+		bridge.WithLoggerProvider(t.lp),
+		bridge.WithLevel(s.LogLevel)))
+	if s.SlogDefault {
 		t.slogDefault = setSlogDefault(t.logger)
 	}
 
-	if !c.noGlobals {
-		out := c.errorOut
-		if out == nil {
-			out = os.Stderr
-		}
-		otel.SetErrorHandler(errhandler.New(out, errorInterval, nil))
+	if !s.NoGlobals {
+		otel.SetErrorHandler(errhandler.New(s.ErrorOut, errorInterval, nil))
 		otel.SetTracerProvider(t.tp)
 		otel.SetMeterProvider(t.mp)
 		global.SetLoggerProvider(t.lp)
-		otel.SetTextMapPropagator(prop)
+		otel.SetTextMapPropagator(s.Propagator)
+		t.globals = true
 		current.Store(t)
 	}
 	return t, nil
@@ -222,14 +163,15 @@ func Configure(opts ...Option) (*Telemetry, error) {
 // disabledTelemetry is the Telemetry of OTEL_SDK_DISABLED=true. Its
 // MetricsHandler still serves the gatherers of WithPrometheusBridge, which
 // are the application's own metrics.
-func disabledTelemetry(c config) *Telemetry {
+func disabledTelemetry(s *settings.Settings) *Telemetry {
 	return &Telemetry{
 		tp:             tracenoop.NewTracerProvider(),
 		mp:             metricnoop.NewMeterProvider(),
 		lp:             lognoop.NewLoggerProvider(),
 		propagator:     propagation.NewCompositeTextMapPropagator(),
+		settings:       s,
 		logger:         slog.New(slog.DiscardHandler),
-		metricsHandler: promhttp.HandlerFor(prometheus.Gatherers(c.gatherers), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
+		metricsHandler: promhttp.HandlerFor(prometheus.Gatherers(s.Gatherers), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
 	}
 }
 
@@ -273,9 +215,6 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.sdkTP == nil {
 		return nil
 	}
-	if t.deferral != nil {
-		t.deferral.Flush()
-	}
 	return t.each(ctx, func(ctx context.Context, p flusher) error { return p.ForceFlush(ctx) })
 }
 
@@ -290,9 +229,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		if t.sdkTP == nil {
 			return
 		}
-		if t.deferral != nil {
-			t.deferral.Close()
-		}
+		t.releaseGlobals()
 		t.shutdownErr = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
 	})
 	return t.shutdownErr

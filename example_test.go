@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/observe-go/observe"
@@ -73,7 +74,7 @@ func ExampleTelemetry_MetricsHandler() {
 	defer tel.Shutdown(context.Background())
 
 	orders, _ := tel.MeterProvider().Meter("shop").Int64Counter("orders.created")
-	orders.Add(context.Background(), 2, metricAttrs(attribute.String("payment_method", "card")))
+	orders.Add(context.Background(), 2, metric.WithAttributes(attribute.String("payment_method", "card")))
 
 	rr := httptest.NewRecorder()
 	tel.MetricsHandler().ServeHTTP(rr, httptest.NewRequest("GET", "/metrics", nil))

@@ -27,5 +27,3 @@ func metricNoDesc() metric.Int64CounterOption { return metric.WithDescription(""
 func metricAttr(k, v string) metric.AddOption {
 	return metric.WithAttributes(attribute.String(k, v))
 }
-
-func metricAttrs(kv ...attribute.KeyValue) metric.AddOption { return metric.WithAttributes(kv...) }

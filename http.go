@@ -4,18 +4,27 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/log/global"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/observe-go/observe/instrument"
 )
 
-// current is the Telemetry most recently registered as the globals.
+// current is the Telemetry whose providers are the OpenTelemetry globals,
+// from its Configure to its Shutdown.
 var current atomic.Pointer[Telemetry]
 
-// InstrumentHTTP wraps h with [instrument.HTTPHandler] using the global
-// providers and, once [Configure] has registered them, its logger for the
-// access log. Options are passed on, and beat those defaults. See
+// InstrumentHTTP wraps h with [instrument.HTTPHandler]. Between [Configure]
+// (without [WithoutGlobals]) and that Telemetry's Shutdown it uses the
+// Telemetry's providers, propagator and settings, as
+// [Telemetry.InstrumentHTTP] does; otherwise the OpenTelemetry globals.
+// Options are passed on, and beat those defaults. See
 // [instrument.HTTPHandler] for the span, metrics, request id and access log
 // each request gets.
-func InstrumentHTTP(h http.Handler, opts ...instrument.Option) http.Handler {
+func InstrumentHTTP(h http.Handler, opts ...instrument.ServerOption) http.Handler {
 	if t := current.Load(); t != nil {
 		return t.InstrumentHTTP(h, opts...)
 	}
@@ -23,25 +32,55 @@ func InstrumentHTTP(h http.Handler, opts ...instrument.Option) http.Handler {
 }
 
 // InstrumentHTTP wraps h with [instrument.HTTPHandler] using t's providers,
-// propagator and logger, whether or not they are the globals. Options are
-// passed on, and beat those defaults.
-func (t *Telemetry) InstrumentHTTP(h http.Handler, opts ...instrument.Option) http.Handler {
-	return instrument.HTTPHandler(h, append(t.httpOptions(), opts...)...)
+// propagator and settings (OBSERVE_HTTP_EXCLUDED_URLS as Configure read
+// it), whether or not they are the globals. The access log goes to t's
+// LoggerProvider, with the same level threshold as [Telemetry.Logger].
+// Options are passed on, and beat those defaults.
+func (t *Telemetry) InstrumentHTTP(h http.Handler, opts ...instrument.ServerOption) http.Handler {
+	base := []instrument.ServerOption{
+		instrument.WithTracerProvider(t.tp),
+		instrument.WithMeterProvider(t.mp),
+		instrument.WithLoggerProvider(t.lp),
+		instrument.WithPropagator(t.propagator),
+		// The settings hold the excluded URLs already: the handler reads
+		// no environment of its own.
+		instrument.WithEnvLookup(noEnv),
+		instrument.WithExcludedURLs(t.settings.ExcludedURLs...),
+	}
+	return instrument.HTTPHandler(h, append(base, opts...)...)
 }
 
 // HTTPClient returns a copy of c (nil means [http.DefaultClient]) whose
 // transport is wrapped by [instrument.HTTPTransport] with t's providers and
 // propagator.
-func (t *Telemetry) HTTPClient(c *http.Client, opts ...instrument.Option) *http.Client {
-	return instrument.WrapClient(c, append(t.httpOptions(), opts...)...)
-}
-
-func (t *Telemetry) httpOptions() []instrument.Option {
-	return []instrument.Option{
+func (t *Telemetry) HTTPClient(c *http.Client, opts ...instrument.ClientOption) *http.Client {
+	base := []instrument.ClientOption{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
+		instrument.WithLoggerProvider(t.lp),
 		instrument.WithPropagator(t.propagator),
-		instrument.WithLogger(t.logger),
-		instrument.WithEnvLookup(t.lookup),
+	}
+	return instrument.WrapClient(c, append(base, opts...)...)
+}
+
+// noEnv finds no variable.
+func noEnv(string) (string, bool) { return "", false }
+
+// releaseGlobals, at Shutdown, replaces the OpenTelemetry globals that are
+// still t's providers with no-op ones, so that nothing instrumented later
+// records into a provider that was shut down.
+func (t *Telemetry) releaseGlobals() {
+	if !t.globals {
+		return
+	}
+	current.CompareAndSwap(t, nil)
+	if otel.GetTracerProvider() == t.tp {
+		otel.SetTracerProvider(tracenoop.NewTracerProvider())
+	}
+	if otel.GetMeterProvider() == t.mp {
+		otel.SetMeterProvider(metricnoop.NewMeterProvider())
+	}
+	if global.GetLoggerProvider() == t.lp {
+		global.SetLoggerProvider(lognoop.NewLoggerProvider())
 	}
 }

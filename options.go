@@ -4,72 +4,43 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/observe-go/observe/internal/settings"
 )
 
 // Option configures [Configure]. An option beats the environment variable
 // it names, which beats the default.
 type Option interface {
-	apply(config) config
+	apply(*settings.Options)
 }
 
-type optionFunc func(config) config
+type optionFunc func(*settings.Options)
 
-func (f optionFunc) apply(c config) config { return f(c) }
+func (f optionFunc) apply(o *settings.Options) { f(o) }
 
-// config is what the options set; the environment fills the rest in
-// [Configure].
-type config struct {
-	lookup func(string) (string, bool)
-
-	serviceName, serviceVersion, environment string
-	resourceAttrs                            []attribute.KeyValue
-
-	noGlobals bool
-
-	tracesExporters, metricsExporters, logsExporters []string
-
-	spanProcessors []sdktrace.SpanProcessor
-	spanExporters  []sdktrace.SpanExporter
-	metricReaders  []sdkmetric.Reader
-	logProcessors  []sdklog.Processor
-	views          []sdkmetric.View
-
-	sampler    sdktrace.Sampler
-	propagator propagation.TextMapPropagator
-	logLevel   slog.Leveler
-
-	console  io.Writer
-	errorOut io.Writer
-
-	slogDefault bool
-	gatherers   []prometheus.Gatherer
-}
-
-func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
+func newOptions(opts []Option) settings.Options {
+	var o settings.Options
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
 		}
 	}
-	return c
+	return o
 }
 
 // WithServiceName sets service.name. It overrides OTEL_SERVICE_NAME and a
 // service.name in OTEL_RESOURCE_ATTRIBUTES; the default is the executable's
 // name. An empty name is ignored.
 func WithServiceName(name string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if name != "" {
-			c.serviceName = name
+			c.ServiceName = name
 		}
-		return c
 	})
 }
 
@@ -77,11 +48,10 @@ func WithServiceName(name string) Option {
 // in OTEL_RESOURCE_ATTRIBUTES; the default is the main module's version
 // from the build information, when it has one. An empty version is ignored.
 func WithServiceVersion(version string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if version != "" {
-			c.serviceVersion = version
+			c.ServiceVersion = version
 		}
-		return c
 	})
 }
 
@@ -90,11 +60,10 @@ func WithServiceVersion(version string) Option {
 // OTEL_RESOURCE_ATTRIBUTES; by default it is not set. An empty name is
 // ignored.
 func WithEnvironment(name string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if name != "" {
-			c.environment = name
+			c.Environment = name
 		}
-		return c
 	})
 }
 
@@ -103,9 +72,8 @@ func WithEnvironment(name string) Option {
 // process, runtime); [WithServiceName], [WithServiceVersion] and
 // [WithEnvironment] override them in turn.
 func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
-	return optionFunc(func(c config) config {
-		c.resourceAttrs = append(c.resourceAttrs, attrs...)
-		return c
+	return optionFunc(func(c *settings.Options) {
+		c.ResourceAttrs = append(c.ResourceAttrs, attrs...)
 	})
 }
 
@@ -113,23 +81,25 @@ func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 // propagator and error handler as the OpenTelemetry globals. By default
 // they are registered.
 func WithoutGlobals() Option {
-	return optionFunc(func(c config) config {
-		c.noGlobals = true
-		return c
+	return optionFunc(func(c *settings.Options) {
+		c.NoGlobals = true
 	})
 }
 
 // WithEnvLookup makes [Configure] read its environment variables through
 // lookup instead of the process environment (for tests, or configuration
-// kept elsewhere). A nil lookup is ignored. The OTLP exporters still read
-// their TLS variables (OTEL_EXPORTER_OTLP_CERTIFICATE and the like) from
-// the process.
+// kept elsewhere). A nil lookup is ignored. Two things still come from the
+// process: the OTLP exporters read their TLS variables
+// (OTEL_EXPORTER_OTLP_CERTIFICATE and the like) themselves, and the
+// OpenTelemetry SDK's providers merge the process's OTEL_RESOURCE_ATTRIBUTES
+// and OTEL_SERVICE_NAME underneath the resource: an attribute set there
+// that the resource lacks appears on every signal, while those the resource
+// has (service.name always) keep their value.
 func WithEnvLookup(lookup func(key string) (string, bool)) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if lookup != nil {
-			c.lookup = lookup
+			c.Lookup = lookup
 		}
-		return c
 	})
 }
 
@@ -137,11 +107,10 @@ func WithEnvLookup(lookup func(key string) (string, bool)) Option {
 // or a name registered with exporters.RegisterSpanExporter. It overrides
 // OTEL_TRACES_EXPORTER. With no names the option is ignored.
 func WithTracesExporters(names ...string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if len(names) > 0 {
-			c.tracesExporters = names
+			c.TracesExporters = names
 		}
-		return c
 	})
 }
 
@@ -149,11 +118,10 @@ func WithTracesExporters(names ...string) Option {
 // console, stdout, none or a registered name. It overrides
 // OTEL_METRICS_EXPORTER. With no names the option is ignored.
 func WithMetricsExporters(names ...string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if len(names) > 0 {
-			c.metricsExporters = names
+			c.MetricsExporters = names
 		}
-		return c
 	})
 }
 
@@ -161,68 +129,62 @@ func WithMetricsExporters(names ...string) Option {
 // a registered name. It overrides OTEL_LOGS_EXPORTER. With no names the
 // option is ignored.
 func WithLogsExporters(names ...string) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if len(names) > 0 {
-			c.logsExporters = names
+			c.LogsExporters = names
 		}
-		return c
 	})
 }
 
 // WithSpanProcessor adds a span processor after those of the named
 // exporters. A nil processor is ignored.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if p != nil {
-			c.spanProcessors = append(c.spanProcessors, p)
+			c.SpanProcessors = append(c.SpanProcessors, p)
 		}
-		return c
 	})
 }
 
 // WithSpanExporter adds a span exporter behind a batch span processor
 // configured by the OTEL_BSP_* variables. A nil exporter is ignored.
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if e != nil {
-			c.spanExporters = append(c.spanExporters, e)
+			c.SpanExporters = append(c.SpanExporters, e)
 		}
-		return c
 	})
 }
 
 // WithMetricReader adds a metric reader, such as a
 // [sdkmetric.NewManualReader] in tests. A nil reader is ignored.
 func WithMetricReader(r sdkmetric.Reader) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if r != nil {
-			c.metricReaders = append(c.metricReaders, r)
+			c.MetricReaders = append(c.MetricReaders, r)
 		}
-		return c
 	})
 }
 
 // WithView adds a metric view (to change a histogram's buckets, drop an
 // attribute, rename an instrument). Nil views are ignored.
 func WithView(views ...sdkmetric.View) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		for _, v := range views {
 			if v != nil {
-				c.views = append(c.views, v)
+				c.Views = append(c.Views, v)
 			}
 		}
-		return c
 	})
 }
 
 // WithLogProcessor adds a log processor after those of the named exporters.
 // A nil processor is ignored.
 func WithLogProcessor(p sdklog.Processor) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if p != nil {
-			c.logProcessors = append(c.logProcessors, p)
+			c.LogProcessors = append(c.LogProcessors, p)
 		}
-		return c
 	})
 }
 
@@ -230,22 +192,20 @@ func WithLogProcessor(p sdklog.Processor) Option {
 // OTEL_TRACES_SAMPLER_ARG; the default is parentbased_always_on. A nil
 // sampler is ignored.
 func WithSampler(s sdktrace.Sampler) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if s != nil {
-			c.sampler = s
+			c.Sampler = s
 		}
-		return c
 	})
 }
 
 // WithPropagator sets the propagator. It overrides OTEL_PROPAGATORS; the
 // default is tracecontext,baggage. A nil propagator is ignored.
 func WithPropagator(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if p != nil {
-			c.propagator = p
+			c.Propagator = p
 		}
-		return c
 	})
 }
 
@@ -253,22 +213,20 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 // overrides OBSERVE_LOG_LEVEL; the default is [slog.LevelInfo]. A
 // [*slog.LevelVar] changes the level at run time. A nil leveler is ignored.
 func WithLogLevel(l slog.Leveler) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if l != nil {
-			c.logLevel = l
+			c.LogLevel = l
 		}
-		return c
 	})
 }
 
 // WithConsoleWriter sets where the console and stdout exporters write; the
 // default is standard output. A nil writer is ignored.
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if w != nil {
-			c.console = w
+			c.Console = w
 		}
-		return c
 	})
 }
 
@@ -276,10 +234,45 @@ func WithConsoleWriter(w io.Writer) Option {
 // stopped /metrics server) are written, at most one line per distinct error
 // a minute; the default is standard error. A nil writer is ignored.
 func WithErrorWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config {
+	return optionFunc(func(c *settings.Options) {
 		if w != nil {
-			c.errorOut = w
+			c.ErrorOut = w
 		}
-		return c
+	})
+}
+
+// WithLogScope sets the instrumentation scope of the records of
+// [Telemetry.Logger], which exporters show as the logger's name; the
+// default is the main module's path (such as github.com/acme/shop). The
+// access log of the HTTP middleware keeps the scope of package instrument.
+// An empty name is ignored.
+func WithLogScope(name string) Option {
+	return optionFunc(func(c *settings.Options) {
+		if name != "" {
+			c.LogScope = name
+		}
+	})
+}
+
+// WithSpanExporterWrapper wraps every span exporter chosen by name (otlp, a
+// registered name; not the console, which prints spans as they happen) with
+// wrap, before it is batched: wrap gets the exporter's name and returns the
+// exporter to use, such as one that drops or enriches spans before calling
+// the one it was given. The exporter keeps the settings observe read from
+// the environment; nothing is read again. A nil function is ignored.
+func WithSpanExporterWrapper(wrap func(name string, e sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
+	return optionFunc(func(c *settings.Options) {
+		if wrap != nil {
+			c.WrapSpanExporter = wrap
+		}
+	})
+}
+
+// WithLogExporterWrapper is [WithSpanExporterWrapper] for the log exporters.
+func WithLogExporterWrapper(wrap func(name string, e sdklog.Exporter) sdklog.Exporter) Option {
+	return optionFunc(func(c *settings.Options) {
+		if wrap != nil {
+			c.WrapLogExporter = wrap
+		}
 	})
 }

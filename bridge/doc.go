@@ -40,7 +40,7 @@
 //     SDK copies them to the log record. A call without a context, or
 //     outside any span, carries none.
 //   - The request id that observe's HTTP middleware put in the context is
-//     added as the attribute observe.request_id ([RequestIDAttribute]), at
+//     added as the attribute observe.request_id (instrument.RequestIDAttribute), at
 //     the top level of the record even when groups are open.
 //
 // On records sent by [WithCorrelation] to the wrapped handler, the same

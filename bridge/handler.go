@@ -6,9 +6,6 @@ import (
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/log"
-
-	"github.com/observe-go/observe/internal/logbridge"
 )
 
 // Handler is an [slog.Handler] that sends records at or above its level to
@@ -20,20 +17,6 @@ import (
 type Handler struct {
 	level slog.Leveler
 	next  slog.Handler
-	// direct emits under the handler's scope; it is nil once attributes or
-	// groups were added.
-	direct   log.Logger
-	provider log.LoggerProvider
-}
-
-func init() {
-	logbridge.SetResolver(func(h slog.Handler) (logbridge.Target, bool) {
-		bh, ok := h.(*Handler)
-		if !ok || bh.direct == nil {
-			return logbridge.Target{}, false
-		}
-		return logbridge.Target{Logger: bh.direct, Level: bh.level, Provider: bh.provider, SpanLevel: spanLevelOf}, true
-	})
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -53,11 +36,8 @@ func NewHandler(name string, opts ...Option) *Handler {
 		level: c.level,
 		next: otelslog.NewHandler(name,
 			otelslog.WithLoggerProvider(cp),
+			otelslog.WithVersion(c.version),
 			otelslog.WithSource(c.source)),
-	}
-	if !c.source {
-		// Records built without slog have no caller to report.
-		h.direct, h.provider = cp.Logger(name), p
 	}
 	return h
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/observe-go/observe/bridge"
 )
 
+// requestIDAttr is the attribute the HTTP middleware and the handler use
+// for the request id.
+const requestIDAttr = "observe.request_id"
+
 func TestHandlerSlogtest(t *testing.T) {
 	for _, c := range contexts() {
 		t.Run(c.name, func(t *testing.T) {
@@ -92,13 +96,13 @@ func TestHandlerCorrelation(t *testing.T) {
 				if sc.IsValid() != c.span || (c.span && (sc.TraceID() != traceID || sc.SpanID() != spanID)) {
 					t.Errorf("record context has span context %v; want the span: %v", sc, c.span)
 				}
-				v, ok := attr(r, bridge.RequestIDAttribute)
+				v, ok := attr(r, requestIDAttr)
 				if ok != c.requestID || (ok && v.AsString() != "req-42") {
-					t.Errorf("top-level %s = %v (present %v); want present %v", bridge.RequestIDAttribute, v, ok, c.requestID)
+					t.Errorf("top-level %s = %v (present %v); want present %v", requestIDAttr, v, ok, c.requestID)
 				}
 				if grouped {
 					g, _ := attr(r, "http")
-					if m := value(g).(map[string]any); m["route"] != "/orders" || m["ms"] != int64(950) || m[bridge.RequestIDAttribute] != nil {
+					if m := value(g).(map[string]any); m["route"] != "/orders" || m["ms"] != int64(950) || m[requestIDAttr] != nil {
 						t.Errorf("group http = %v; want route and ms only", m)
 					}
 				}

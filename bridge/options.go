@@ -20,6 +20,7 @@ type config struct {
 	provider log.LoggerProvider
 	level    slog.Leveler
 	source   bool
+	version  string
 }
 
 func newConfig(opts []Option) config {
@@ -63,6 +64,18 @@ func WithLevel(l slog.Leveler) Option {
 func WithSource(on bool) Option {
 	return optionFunc(func(c config) config {
 		c.source = on
+		return c
+	})
+}
+
+// WithVersion sets the version of the instrumentation scope the records come
+// from (the version of the program or package that logs). By default it is
+// empty. An empty version is ignored.
+func WithVersion(v string) Option {
+	return optionFunc(func(c config) config {
+		if v != "" {
+			c.version = v
+		}
 		return c
 	})
 }

@@ -7,12 +7,9 @@ import (
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/embedded"
 
+	"github.com/observe-go/observe/internal/keys"
 	"github.com/observe-go/observe/internal/requestid"
 )
-
-// RequestIDAttribute is the attribute that carries the request id on the
-// OpenTelemetry log records of [NewHandler].
-const RequestIDAttribute = "observe.request_id"
 
 // correlatingProvider hands out loggers that add what the context knows
 // beyond the span: the request id, and the level of the span.
@@ -35,7 +32,7 @@ type correlatingLogger struct {
 // errors, and passes r on.
 func (l correlatingLogger) Emit(ctx context.Context, r log.Record) {
 	if id := requestid.FromContext(ctx); id != "" {
-		r.AddAttributes(attribute.String(RequestIDAttribute, id))
+		r.AddAttributes(attribute.String(keys.RequestID, id))
 	}
 	spanLevelOf(ctx, r.Severity())
 	l.next.Emit(ctx, r)

@@ -7,11 +7,13 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/observe-go/observe/internal/keys"
 )
 
 // SpanLevelAttribute is the span attribute that holds the highest level,
 // "warn" or "error", of the records logged inside the span by [NewHandler].
-const SpanLevelAttribute = "observe.level"
+const SpanLevelAttribute = keys.SpanLevel
 
 // Values of [SpanLevelAttribute].
 var (

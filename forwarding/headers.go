@@ -2,9 +2,9 @@ package forwarding
 
 import (
 	"net/http"
-	"runtime/debug"
 	"strings"
-	"sync"
+
+	moduleversion "github.com/observe-go/observe/internal/version"
 )
 
 // The values the handler sends. The slices are shared by all requests and
@@ -135,29 +135,5 @@ func retryAfter(v string) (string, bool) {
 	return "", false
 }
 
-const modulePath = "github.com/observe-go/observe"
-
-// version is this module's version as recorded in the binary's build
-// information, or "devel".
-var version = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	v := ""
-	if bi.Main.Path == modulePath {
-		v = bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path == modulePath {
-			v = d.Version
-			if d.Replace != nil && d.Replace.Version != "" {
-				v = d.Replace.Version
-			}
-		}
-	}
-	if v == "" || v == "(devel)" {
-		return "devel"
-	}
-	return v
-})
+// version is this module's version, as every scope of the module has it.
+func version() string { return moduleversion.Version }

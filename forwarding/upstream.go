@@ -30,19 +30,11 @@ const (
 )
 
 var (
-	signalNames  = [numSignals + 1]string{"traces", "metrics", "logs", "unknown"}
-	signalPaths  = [numSignals]string{"/v1/traces", "/v1/metrics", "/v1/logs"}
-	signalInfix  = [numSignals]string{"TRACES", "METRICS", "LOGS"}
-	protocolGRPC = "grpc"
+	signalNames = [numSignals + 1]string{"traces", "metrics", "logs", "unknown"}
+	signalPaths = [numSignals]string{"/v1/traces", "/v1/metrics", "/v1/logs"}
 )
 
 func (s signal) String() string { return signalNames[s] }
-
-// perSignal turns OTEL_EXPORTER_OTLP_X into OTEL_EXPORTER_OTLP_<SIGNAL>_X.
-func (s signal) perSignal(generic string) string {
-	const prefix = "OTEL_EXPORTER_OTLP_"
-	return prefix + signalInfix[s] + "_" + strings.TrimPrefix(generic, prefix)
-}
 
 // upstream is where one signal is forwarded.
 type upstream struct {
@@ -50,28 +42,38 @@ type upstream struct {
 	header http.Header // server-side headers, canonical names, clipped slices
 }
 
-// resolveUpstreams applies the OTLP exporters' rules: an option beats the
-// environment; a per-signal endpoint is used as it is, while the generic one
-// is a base URL to which the signal's path is appended; per-signal headers
-// replace the generic ones. Errors name the variable or option, never its
-// value, which may hold the backend's address or a token.
+// resolveUpstreams applies the OTLP exporters' rules, through the resolver
+// observe's exporters use: an option beats the environment; a per-signal
+// endpoint is used as it is, while the generic one is a base URL to which
+// the signal's path is appended; per-signal headers replace the generic
+// ones. Errors name the variable or option, never its value, which may hold
+// the backend's address or a token.
 func resolveUpstreams(c config) ([numSignals]upstream, error) {
 	var ups [numSignals]upstream
-	r := env.New(c.lookup)
 	var errs []error
+	otlp, err := env.New(c.lookup).OTLP()
+	if err != nil {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				errs = append(errs, hideValue(e))
+			}
+		} else {
+			errs = append(errs, hideValue(err))
+		}
+	}
 	for s := range numSignals {
-		u, err := resolveURL(r, c, s)
+		u, err := resolveURL(c, s, otlp[s])
 		if err != nil {
 			errs = append(errs, err)
 		}
-		h, err := resolveHeaders(r, c, s)
+		h, err := resolveHeaders(c, otlp[s])
 		if err != nil {
 			errs = append(errs, err)
 		}
 		ups[s] = upstream{url: u, header: h}
 	}
 	if len(errs) > 0 {
-		return ups, errors.Join(dedupe(errs)...)
+		return ups, errors.Join(errs...)
 	}
 	if ups[sigTraces].url == nil && ups[sigMetrics].url == nil && ups[sigLogs].url == nil {
 		return ups, ErrNotConfigured
@@ -79,68 +81,34 @@ func resolveUpstreams(c config) ([numSignals]upstream, error) {
 	return ups, nil
 }
 
-func resolveURL(r env.Reader, c config, s signal) (*url.URL, error) {
+func resolveURL(c config, s signal, o env.OTLP) (*url.URL, error) {
 	if c.endpoint != "" {
 		u, err := env.ParseURL(c.endpoint)
 		if err != nil {
 			return nil, fmt.Errorf("forwarding: WithEndpoint: %w", err)
 		}
-		return withSignalPath(u, s), nil
+		v := *u
+		v.Path = strings.TrimSuffix(v.Path, "/") + signalPaths[s]
+		v.RawPath = ""
+		return &v, nil
+	}
+	if !o.EndpointSet() {
+		return nil, nil
 	}
 	// The endpoint variables may be meant for gRPC exporters; the handler
 	// speaks OTLP/HTTP only, and refuses rather than guesses a port.
-	protoKey := env.OTLPProtocol
-	if _, ok := r.Get(s.perSignal(env.OTLPProtocol)); ok {
-		protoKey = s.perSignal(env.OTLPProtocol)
+	if o.Protocol == env.ProtocolGRPC {
+		return nil, fmt.Errorf("forwarding: %s=grpc: %s is a gRPC endpoint, and the handler forwards OTLP/HTTP only; use WithEndpoint with the backend's OTLP/HTTP URL", o.ProtocolKey, o.EndpointKey)
 	}
-	grpc := false
-	if p, ok := r.Get(protoKey); ok && strings.EqualFold(p, protocolGRPC) {
-		grpc = true
-	}
-	key := s.perSignal(env.OTLPEndpoint)
-	u, ok, err := r.URL(key)
-	if err != nil {
-		return nil, hideValue(err)
-	}
-	if !ok {
-		key = env.OTLPEndpoint
-		u, ok, err = r.URL(key)
-		if err != nil {
-			return nil, hideValue(err)
-		}
-		if !ok {
-			return nil, nil
-		}
-		u = withSignalPath(u, s)
-	}
-	if grpc {
-		return nil, fmt.Errorf("forwarding: %s=grpc: %s is a gRPC endpoint, and the handler forwards OTLP/HTTP only; use WithEndpoint with the backend's OTLP/HTTP URL", protoKey, key)
-	}
-	return u, nil
+	return o.Endpoint, nil
 }
 
-func withSignalPath(u *url.URL, s signal) *url.URL {
-	v := *u
-	v.Path = strings.TrimSuffix(v.Path, "/") + signalPaths[s]
-	v.RawPath = ""
-	return &v
-}
-
-func resolveHeaders(r env.Reader, c config, s signal) (http.Header, error) {
-	var kvs []env.KeyValue
-	source := "WithHeaders"
+func resolveHeaders(c config, o env.OTLP) (http.Header, error) {
+	kvs, source := o.Headers, o.HeadersKey
 	if c.headersSet {
+		kvs, source = nil, "WithHeaders"
 		for k, v := range c.headers {
 			kvs = append(kvs, env.KeyValue{Key: k, Value: v})
-		}
-	} else {
-		source = env.OTLPHeaders
-		if _, ok := r.Get(s.perSignal(env.OTLPHeaders)); ok {
-			source = s.perSignal(env.OTLPHeaders)
-		}
-		var err error
-		if kvs, _, err = r.KeyValues(source, true); err != nil {
-			return nil, hideValue(err)
 		}
 	}
 	h := make(http.Header, len(kvs))
@@ -206,18 +174,4 @@ func hideValue(err error) error {
 		return fmt.Errorf("forwarding: %s: %w", e.Key, e.Err)
 	}
 	return fmt.Errorf("forwarding: %w", err)
-}
-
-// dedupe drops errors whose text repeats an earlier one: the generic
-// variables are read once per signal.
-func dedupe(errs []error) []error {
-	seen := make(map[string]bool, len(errs))
-	out := errs[:0]
-	for _, err := range errs {
-		if !seen[err.Error()] {
-			seen[err.Error()] = true
-			out = append(out, err)
-		}
-	}
-	return out
 }

@@ -8,23 +8,21 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 
-	"github.com/observe-go/observe/internal/logbridge"
+	"github.com/observe-go/observe/internal/keys"
 )
 
 // accessEntry is what the access log record of a request says.
 type accessEntry struct {
-	// ctx is the request's context, for the trace, the request id and
-	// the processors.
-	ctx context.Context
-	// logger is the logger the record goes to when it is not logged
-	// through slog.
-	logger  log.Logger
+	// ctx is the request's context, for the trace and the processors.
+	ctx     context.Context
 	time    time.Time
 	level   slog.Level
 	method  string
 	path    string
 	route   string
+	rid     string
 	status  int
 	elapsed time.Duration
 	written int64
@@ -34,33 +32,22 @@ type accessEntry struct {
 // Keys of the access log attributes that no semantic convention names.
 const durationMillisKey = "duration_ms"
 
-// accessLog writes the access log. When the logger is observe's own slog
-// handler with nothing added to it, records are built for the OpenTelemetry
-// Logs API directly, which spares slog's record, its caller lookup and the
-// conversion; they come out as the slog path would make them.
-//
-// When that logger's provider belongs to observe's Telemetry and no console
-// prints records as they come, records are queued instead and built and
-// emitted on another goroutine within a few milliseconds; the Telemetry's
-// ForceFlush and Shutdown emit those still waiting first.
+// accessLog writes the access log: through the slog logger given with
+// WithLogger, or else as OpenTelemetry log records built directly for the
+// Logs API, which spares slog's record, its caller lookup and the
+// conversion. Records are emitted while the request's span is open, with
+// the request's context, so every processor sees a live context and the
+// console prints them inside their span.
 type accessLog struct {
-	slog      *slog.Logger
-	direct    log.Logger
-	level     slog.Leveler
-	queue     *logbridge.Queue[accessEntry]
-	spanLevel func(context.Context, log.Severity)
+	slog   *slog.Logger
+	direct log.Logger
 }
 
-func newAccessLog(l *slog.Logger) *accessLog {
-	t, ok := logbridge.Resolve(l.Handler())
-	if !ok {
-		return &accessLog{slog: l}
+func newAccessLog(c serverConfig) *accessLog {
+	if c.logger != nil {
+		return &accessLog{slog: c.logger}
 	}
-	a := &accessLog{direct: t.Logger, level: t.Level, spanLevel: t.SpanLevel}
-	if d := logbridge.DeferralOf(t.Provider); d != nil {
-		a.queue = logbridge.QueueOf(d, ScopeName+"/access", emitDirect)
-	}
-	return a
+	return &accessLog{direct: c.providers.logger()}
 }
 
 // severityOffset maps slog levels onto OpenTelemetry severities, as the
@@ -71,43 +58,32 @@ func (a *accessLog) enabled(ctx context.Context, l slog.Level) bool {
 	if a.direct == nil {
 		return a.slog.Enabled(ctx, l)
 	}
-	return l >= a.level.Level() && a.direct.Enabled(ctx, log.EnabledParameters{Severity: log.Severity(l + severityOffset)})
+	return a.direct.Enabled(ctx, log.EnabledParameters{Severity: log.Severity(l + severityOffset)})
 }
 
-// write has e emitted, now or from the queue. It is called while the
-// request's span is open.
+var spanLevelError = attribute.String(keys.SpanLevel, "error")
+
+// write emits the record of e. It is called while the request's span is
+// open.
 func (a *accessLog) write(e *accessEntry) {
-	e.logger = a.direct
-	if a.queue != nil {
-		if a.spanLevel != nil {
-			a.spanLevel(e.ctx, log.Severity(e.level+severityOffset))
+	if a.direct == nil {
+		var kvs [accessAttrs]attribute.KeyValue
+		var attrs [accessAttrs]slog.Attr
+		n := 0
+		for _, kv := range e.attributes(&kvs) {
+			attrs[n] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
+			n++
 		}
-		if a.queue.Add(e) {
-			return
-		}
-	}
-	a.emit(e)
-}
-
-// emit emits e, through slog unless the logger is observe's bridge.
-func (a *accessLog) emit(e *accessEntry) {
-	if a.direct != nil {
-		emitDirect(e)
+		a.slog.LogAttrs(e.ctx, e.level, e.message(), attrs[:n]...)
 		return
 	}
-	var kvs [accessAttrs]attribute.KeyValue
-	var attrs [accessAttrs]slog.Attr
-	n := 0
-	for _, kv := range e.attributes(&kvs) {
-		attrs[n] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
-		n++
+	if e.level >= slog.LevelError {
+		// As a record logged through observe's slog handler would, an
+		// error marks its span.
+		if span := trace.SpanFromContext(e.ctx); span.IsRecording() {
+			span.SetAttributes(spanLevelError)
+		}
 	}
-	a.slog.LogAttrs(e.ctx, e.level, e.message(), attrs[:n]...)
-}
-
-// emitDirect builds the record of e for the OpenTelemetry Logs API and
-// emits it to e.logger.
-func emitDirect(e *accessEntry) {
 	var r log.Record
 	r.SetTimestamp(e.time)
 	r.SetSeverity(log.Severity(e.level + severityOffset))
@@ -115,7 +91,8 @@ func emitDirect(e *accessEntry) {
 	r.SetBody(attribute.StringValue(e.message()))
 	var kvs [accessAttrs]attribute.KeyValue
 	r.AddAttributes(e.attributes(&kvs)...)
-	e.logger.Emit(e.ctx, r)
+	r.AddAttributes(attribute.String(RequestIDAttribute, e.rid))
+	a.direct.Emit(e.ctx, r)
 }
 
 // message is the record's message, "GET /users/42 200": the method, the
@@ -128,22 +105,24 @@ func (e *accessEntry) message() string {
 const accessAttrs = 5
 
 // attributes fills buf with the record's attributes and returns them: the
-// route, the status, the duration in milliseconds, the response body size
-// and, on errors, error.type. The request id and the trace come from the
-// context. With the request id that makes five attributes, which the Logs
-// SDK keeps without an allocation of their own.
+// route (when a pattern matched), the status, the duration in milliseconds,
+// the response body size and, on errors, error.type. The request id and the
+// trace come from the context.
 func (e *accessEntry) attributes(buf *[accessAttrs]attribute.KeyValue) []attribute.KeyValue {
-	*buf = [accessAttrs]attribute.KeyValue{
-		semconv.HTTPRouteKey.String(e.route),
-		semconv.HTTPResponseStatusCodeKey.Int64(int64(e.status)),
-		attribute.Float64(durationMillisKey, float64(e.elapsed.Microseconds())/1000),
-		semconv.HTTPResponseBodySizeKey.Int64(e.written),
-		semconv.ErrorTypeKey.String(e.errType),
+	n := 0
+	if e.route != "" {
+		buf[n] = semconv.HTTPRouteKey.String(e.route)
+		n++
 	}
-	if e.errType == "" {
-		return buf[:accessAttrs-1]
+	buf[n] = semconv.HTTPResponseStatusCodeKey.Int64(int64(e.status))
+	buf[n+1] = attribute.Float64(durationMillisKey, float64(e.elapsed.Microseconds())/1000)
+	buf[n+2] = semconv.HTTPResponseBodySizeKey.Int64(e.written)
+	n += 3
+	if e.errType != "" {
+		buf[n] = semconv.ErrorTypeKey.String(e.errType)
+		n++
 	}
-	return buf[:]
+	return buf[:n]
 }
 
 // slogValue converts the scalar attribute values of [accessEntry.attributes]

@@ -1,6 +1,7 @@
 package instrument_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/logtest"
 
 	"github.com/observe-go/observe/bridge"
@@ -32,14 +34,20 @@ func recorded(t *testing.T, rec *logtest.Recorder, scope string) []logtest.Recor
 	return nil
 }
 
-// The access log goes straight to the OpenTelemetry Logs API when the
-// logger is observe's slog bridge; the records must be those the slog path
-// makes.
+// withoutLogger returns the options of tel without its slog logger, so that
+// the access log goes to a LoggerProvider.
+func (tel *telemetry) withoutLogger(extra ...instrument.ServerOption) []instrument.ServerOption {
+	return append([]instrument.ServerOption{instrument.WithTracerProvider(tel.tp), instrument.WithMeterProvider(tel.mp)}, extra...)
+}
+
+// By default the access log goes straight to the OpenTelemetry Logs API of
+// the LoggerProvider; the records must be those a slog logger on observe's
+// bridge makes.
 func TestAccessLogDirectMatchesSlog(t *testing.T) {
 	const scope = "example.com/shop"
 	direct, viaSlog := logtest.NewRecorder(), logtest.NewRecorder()
 	tel := newTelemetry(t)
-	hDirect := tel.handler(testMux(), instrument.WithLogger(slog.New(bridge.NewHandler(scope, bridge.WithLoggerProvider(direct)))))
+	hDirect := instrument.HTTPHandler(testMux(), tel.withoutLogger(instrument.WithLoggerProvider(direct))...)
 	hSlog := tel.handler(testMux(), instrument.WithLogger(slog.New(opaque{bridge.NewHandler(scope, bridge.WithLoggerProvider(viaSlog))})))
 
 	reqs := []struct{ method, target string }{
@@ -56,7 +64,7 @@ func TestAccessLogDirectMatchesSlog(t *testing.T) {
 			serveOne(h, r)
 		}
 	}
-	got, want := recorded(t, direct, scope), recorded(t, viaSlog, scope)
+	got, want := recorded(t, direct, instrument.ScopeName), recorded(t, viaSlog, scope)
 	if len(got) != len(reqs) || len(want) != len(reqs) {
 		t.Fatalf("got %d direct and %d slog records, want %d each", len(got), len(want), len(reqs))
 	}
@@ -86,8 +94,8 @@ func TestAccessLogDirectMatchesSlog(t *testing.T) {
 	}
 	// The request id and the trace come along on the direct path too.
 	for _, r := range got {
-		if v, ok := attrValue(r.Attributes, bridge.RequestIDAttribute); !ok || !strings.HasPrefix(v.AsString(), "rid-") {
-			t.Errorf("%s: %s = %v, want the request's id", r.Body.AsString(), bridge.RequestIDAttribute, v.Emit())
+		if v, ok := attrValue(r.Attributes, instrument.RequestIDAttribute); !ok || !strings.HasPrefix(v.AsString(), "rid-") {
+			t.Errorf("%s: %s = %v, want the request's id", r.Body.AsString(), instrument.RequestIDAttribute, v.Emit())
 		}
 	}
 }
@@ -109,16 +117,17 @@ func TestAccessLogKeepsHandlerAttributes(t *testing.T) {
 	}
 }
 
-// The bridge's threshold holds on the direct path: a WARN handler gets
+// The provider decides on the direct path: one enabled from WARN on gets
 // the 500s only.
 func TestAccessLogDirectLevel(t *testing.T) {
-	const scope = "example.com/shop"
-	rec := logtest.NewRecorder()
+	rec := logtest.NewRecorder(logtest.WithEnabledFunc(func(_ context.Context, p log.EnabledParameters) bool {
+		return p.Severity >= log.SeverityWarn
+	}))
 	tel := newTelemetry(t)
-	h := tel.handler(testMux(), instrument.WithLogger(slog.New(bridge.NewHandler(scope, bridge.WithLoggerProvider(rec), bridge.WithLevel(slog.LevelWarn)))))
+	h := instrument.HTTPHandler(testMux(), tel.withoutLogger(instrument.WithLoggerProvider(rec))...)
 	serveOne(h, httptest.NewRequest(http.MethodGet, "/users/1", nil))
 	serveOne(h, httptest.NewRequest(http.MethodGet, "/fail", nil))
-	rs := recorded(t, rec, scope)
+	rs := recorded(t, rec, instrument.ScopeName)
 	if len(rs) != 1 || rs[0].SeverityText != "ERROR" {
 		t.Fatalf("got %d records, want the 500's alone at ERROR", len(rs))
 	}

@@ -27,7 +27,7 @@ func TestHTTPHandlerDisabledLogBuildsNothing(t *testing.T) {
 	disabled := &disabledHandler{}
 	tests := []struct {
 		name string
-		opt  instrument.Option
+		opt  instrument.ServerOption
 	}{
 		{"WithoutAccessLog", instrument.WithoutAccessLog()},
 		{"logger above INFO", instrument.WithLogger(slog.New(disabledSlogHandler{disabled}))},

@@ -142,10 +142,10 @@ func (a *attrSets) active(method, scheme string) activeSet {
 }
 
 // observeActive reports every counter of http.server.active_requests.
-func (a *attrSets) observeActive(o metric.Int64Observer) {
+func (a *attrSets) observeActive(o metric.Observer, inst metric.Int64Observable) {
 	if m := a.actives.Load(); m != nil {
 		for _, s := range *m {
-			o.Observe(s.n.Load(), s.observe...)
+			o.ObserveInt64(inst, s.n.Load(), s.observe...)
 		}
 	}
 }

@@ -49,15 +49,15 @@ func newTelemetry(t *testing.T) *telemetry {
 }
 
 // options returns the options that route everything to tel, plus extra.
-func (tel *telemetry) options(extra ...instrument.Option) []instrument.Option {
-	return append([]instrument.Option{
+func (tel *telemetry) options(extra ...instrument.ServerOption) []instrument.ServerOption {
+	return append([]instrument.ServerOption{
 		instrument.WithTracerProvider(tel.tp),
 		instrument.WithMeterProvider(tel.mp),
 		instrument.WithLogger(slog.New(tel.logs)),
 	}, extra...)
 }
 
-func (tel *telemetry) handler(h http.Handler, extra ...instrument.Option) http.Handler {
+func (tel *telemetry) handler(h http.Handler, extra ...instrument.ServerOption) http.Handler {
 	return instrument.HTTPHandler(h, tel.options(extra...)...)
 }
 

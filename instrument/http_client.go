@@ -39,11 +39,11 @@ func ContextWithURLTemplate(ctx context.Context, template string) context.Contex
 // transport errors; the http.client.request.duration metric; and the trace
 // context injected into the outgoing headers. The caller's request is never
 // changed: headers go on a clone.
-func HTTPTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+func HTTPTransport(base http.RoundTripper, opts ...ClientOption) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c := newConfig(opts)
+	c := newClientConfig(opts)
 	t := &transport{base: base}
 	var meter metric.Meter
 	t.tracer, t.prop, meter = c.instruments()
@@ -57,7 +57,7 @@ func HTTPTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 
 // WrapClient returns a copy of c (nil means [http.DefaultClient]) whose
 // Transport is wrapped by [HTTPTransport].
-func WrapClient(c *http.Client, opts ...Option) *http.Client {
+func WrapClient(c *http.Client, opts ...ClientOption) *http.Client {
 	if c == nil {
 		c = http.DefaultClient
 	}

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/observe-go/observe/internal/keys"
 	"github.com/observe-go/observe/internal/requestid"
 	"github.com/observe-go/observe/internal/scrub"
 )
@@ -31,8 +32,9 @@ import (
 // records this package makes.
 const ScopeName = "github.com/observe-go/observe/instrument"
 
-// RequestIDAttribute is the span attribute that carries the request id.
-const RequestIDAttribute = requestid.AttributeKey
+// RequestIDAttribute is the attribute that carries the request id on spans
+// and log records.
+const RequestIDAttribute = keys.RequestID
 
 // RequestIDHeader is the header that carries the request id, read from
 // the request and written on the response.
@@ -71,31 +73,33 @@ const RequestIDHeader = requestid.HeaderName
 // pattern matched are named by their method alone. Unknown methods are
 // recorded as _OTHER. Authorization, Cookie and Set-Cookie headers are
 // never recorded.
-func HTTPHandler(h http.Handler, opts ...Option) http.Handler {
-	c := newConfig(opts)
+func HTTPHandler(h http.Handler, opts ...ServerOption) http.Handler {
+	c := newServerConfig(opts)
 	sh := &serverHandler{next: h, cfg: c}
 	var meter metric.Meter
 	sh.tracer, sh.prop, meter = c.instruments()
 	var e1, e2, e3, e4 error
 	sh.duration, e1 = httpconv.NewServerRequestDuration(meter)
-	_, e2 = meter.Int64ObservableUpDownCounter("http.server.active_requests",
+	// The instrument is shared by every handler on the meter, while each
+	// handler counts its own requests: each registers a callback of its own
+	// (a callback given when the instrument is made would be kept only for
+	// the first handler).
+	active, e2 := meter.Int64ObservableUpDownCounter("http.server.active_requests",
 		metric.WithDescription("Number of active HTTP server requests."),
-		metric.WithUnit("{request}"),
-		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-			sh.sets.observeActive(o)
+		metric.WithUnit("{request}"))
+	if e2 == nil {
+		_, e2 = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+			sh.sets.observeActive(o, active)
 			return nil
-		}))
+		}, active)
+	}
 	sh.reqSize, e3 = httpconv.NewServerRequestBodySize(meter)
 	sh.respSize, e4 = httpconv.NewServerResponseBodySize(meter)
 	if err := errors.Join(e1, e2, e3, e4); err != nil {
 		otel.Handle(fmt.Errorf("instrument: HTTP server metrics: %w", err))
 	}
 	if !c.noLog {
-		l := c.logger
-		if l == nil {
-			l = defaultLogger()
-		}
-		sh.alog = newAccessLog(l)
+		sh.alog = newAccessLog(c)
 	}
 	sh.excluded = append(excludedFromEnv(c.lookup), c.excluded...)
 	if c.route == nil {
@@ -109,7 +113,7 @@ func HTTPHandler(h http.Handler, opts ...Option) http.Handler {
 
 type serverHandler struct {
 	next     http.Handler
-	cfg      config
+	cfg      serverConfig
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
 	duration httpconv.ServerRequestDuration
@@ -246,6 +250,11 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.writeHeader(http.StatusOK)
 		}
 		sh.finish(ctx, span, r, r2, rec, method, known, scheme, proto, rid, errType, startRoute, start, p != nil)
+		// net/http removes the temporary files of the request it made, not
+		// those of the copy the handler parsed a multipart form into.
+		if r2.MultipartForm != nil && r.MultipartForm == nil {
+			r.MultipartForm = r2.MultipartForm
+		}
 		active.n.Add(-1)
 		*rec = recorder{}
 		recorderPool.Put(rec)
@@ -356,7 +365,7 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 		if sh.alog.enabled(ctx, level) {
 			sh.alog.write(&accessEntry{
 				ctx: ctx, time: start.Add(elapsed), level: level, method: method, path: r.URL.Path,
-				route: route, status: status, elapsed: elapsed, written: rec.written, errType: errType,
+				route: route, rid: rid, status: status, elapsed: elapsed, written: rec.written, errType: errType,
 			})
 		}
 	}
@@ -415,7 +424,8 @@ func protocolVersion(major, minor int) string {
 }
 
 // routeFromPattern turns a ServeMux pattern, "[METHOD ][HOST]/PATH", into
-// the path template.
+// the path template. The {$} that anchors a pattern at a trailing slash is
+// not part of the path: "/{$}" is the route "/".
 func routeFromPattern(p string) string {
 	if p == "" {
 		return ""
@@ -426,7 +436,7 @@ func routeFromPattern(p string) string {
 	if i := strings.IndexByte(p, '/'); i > 0 {
 		p = p[i:]
 	}
-	return p
+	return strings.TrimSuffix(p, "{$}")
 }
 
 func hostOnly(hostport string) string {

@@ -7,50 +7,47 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/observe-go/observe/internal/version"
 )
 
-// Option configures [HTTPHandler] and [HTTPTransport].
+// Option configures every helper of this package: it sets a provider or the
+// propagator. It is accepted wherever a [ServerOption] or a [ClientOption]
+// is.
 type Option interface {
-	apply(config) config
+	ServerOption
+	ClientOption
 }
 
-type optionFunc func(config) config
+// ServerOption configures [HTTPHandler]. Options that only make sense on a
+// server (filters, the access log, the route function...) are of this type
+// alone, so that giving one to a client does not compile.
+type ServerOption interface {
+	applyServer(*serverConfig)
+}
 
-func (f optionFunc) apply(c config) config { return f(c) }
+// ClientOption configures [HTTPTransport] and [WrapClient].
+type ClientOption interface {
+	applyClient(*clientConfig)
+}
 
-type config struct {
+// providers is what every helper takes: where its telemetry goes.
+type providers struct {
 	tp         trace.TracerProvider
 	mp         metric.MeterProvider
+	lp         log.LoggerProvider
 	propagator propagation.TextMapPropagator
-	logger     *slog.Logger
-	noLog      bool
-
-	filters      []func(*http.Request) bool
-	excluded     []*regexp.Regexp
-	mapper       func(*http.Request, []attribute.KeyValue) []attribute.KeyValue
-	route        func(*http.Request) string
-	serverTiming bool
-	lookup       func(string) (string, bool)
 }
 
-func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
-}
-
-// instruments returns the tracer, propagator and meter of c, falling back on
-// the globals for what the options left unset. The server and the client
-// share it.
-func (c config) instruments() (trace.Tracer, propagation.TextMapPropagator, metric.Meter) {
-	tp, prop, mp := c.tp, c.propagator, c.mp
+// instruments returns the tracer, propagator and meter of p, falling back on
+// the globals for what the options left unset.
+func (p providers) instruments() (trace.Tracer, propagation.TextMapPropagator, metric.Meter) {
+	tp, prop, mp := p.tp, p.propagator, p.mp
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
@@ -60,92 +57,151 @@ func (c config) instruments() (trace.Tracer, propagation.TextMapPropagator, metr
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	return tp.Tracer(ScopeName), prop, mp.Meter(ScopeName)
+	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(version.Version)),
+		prop,
+		mp.Meter(ScopeName, metric.WithInstrumentationVersion(version.Version))
 }
+
+// logger returns the OpenTelemetry logger of p, falling back on the global
+// LoggerProvider.
+func (p providers) logger() log.Logger {
+	lp := p.lp
+	if lp == nil {
+		lp = global.GetLoggerProvider()
+	}
+	return lp.Logger(ScopeName, log.WithInstrumentationVersion(version.Version))
+}
+
+type serverConfig struct {
+	providers
+	logger *slog.Logger
+	noLog  bool
+
+	filters      []func(*http.Request) bool
+	excluded     []*regexp.Regexp
+	mapper       func(*http.Request, []attribute.KeyValue) []attribute.KeyValue
+	route        func(*http.Request) string
+	serverTiming bool
+	lookup       func(string) (string, bool)
+}
+
+type clientConfig struct {
+	providers
+}
+
+func newServerConfig(opts []ServerOption) serverConfig {
+	var c serverConfig
+	for _, o := range opts {
+		if o != nil {
+			o.applyServer(&c)
+		}
+	}
+	return c
+}
+
+func newClientConfig(opts []ClientOption) clientConfig {
+	var c clientConfig
+	for _, o := range opts {
+		if o != nil {
+			o.applyClient(&c)
+		}
+	}
+	return c
+}
+
+// providerOption sets one of the providers; it is an [Option].
+type providerOption func(*providers)
+
+func (f providerOption) applyServer(c *serverConfig) { f(&c.providers) }
+func (f providerOption) applyClient(c *clientConfig) { f(&c.providers) }
+
+// serverOption is a [ServerOption] only.
+type serverOption func(*serverConfig)
+
+func (f serverOption) applyServer(c *serverConfig) { f(c) }
 
 // WithTracerProvider sets the TracerProvider; the default is the global
 // one. A nil provider is ignored.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c config) config {
+	return providerOption(func(p *providers) {
 		if tp != nil {
-			c.tp = tp
+			p.tp = tp
 		}
-		return c
 	})
 }
 
 // WithMeterProvider sets the MeterProvider; the default is the global one.
 // A nil provider is ignored.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c config) config {
+	return providerOption(func(p *providers) {
 		if mp != nil {
-			c.mp = mp
+			p.mp = mp
 		}
-		return c
+	})
+}
+
+// WithLoggerProvider sets the OpenTelemetry LoggerProvider that the access
+// log is emitted to, through the Logs API; the default is the global one. A
+// logger given with [WithLogger] takes precedence. A nil provider is
+// ignored.
+func WithLoggerProvider(lp log.LoggerProvider) Option {
+	return providerOption(func(p *providers) {
+		if lp != nil {
+			p.lp = lp
+		}
 	})
 }
 
 // WithPropagator sets the propagator that reads (server) or writes (client)
 // the trace context and baggage headers; the default is the global one. A
 // nil propagator is ignored.
-func WithPropagator(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c config) config {
-		if p != nil {
-			c.propagator = p
+func WithPropagator(prop propagation.TextMapPropagator) Option {
+	return providerOption(func(p *providers) {
+		if prop != nil {
+			p.propagator = prop
 		}
-		return c
 	})
 }
 
-// WithLogger sets the logger of the server's access log; the default writes
-// to the global OpenTelemetry LoggerProvider at level info and above. A
-// logger whose handler is observe's slog bridge ([bridge.NewHandler], as
-// observe's Telemetry.Logger is) with no attributes or groups added gets
-// its records built for the OpenTelemetry Logs API directly, without slog;
-// when its provider is a Telemetry's that exports without printing to the
-// console, they are emitted off the request path, and the Telemetry's
-// ForceFlush and Shutdown deliver those still waiting. A nil logger is
-// ignored.
-func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c config) config {
+// WithLogger sends the server's access log through l instead of the
+// LoggerProvider: one record per request, logged with the request's
+// context. By default the record is built for the OpenTelemetry Logs API
+// directly and emitted to the LoggerProvider (see [WithLoggerProvider]),
+// which costs less than going through slog. A nil logger is ignored.
+func WithLogger(l *slog.Logger) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		if l != nil {
 			c.logger = l
 		}
-		return c
 	})
 }
 
 // WithoutAccessLog turns the server's access log off.
-func WithoutAccessLog() Option {
-	return optionFunc(func(c config) config {
-		c.noLog = true
-		return c
-	})
+func WithoutAccessLog() ServerOption {
+	return serverOption(func(c *serverConfig) { c.noLog = true })
 }
 
 // WithFilter adds a filter: a request for which f returns false is served
 // without a span, metrics or an access log record (use it for /healthz and
 // /metrics). A nil filter is ignored.
-func WithFilter(f func(*http.Request) bool) Option {
-	return optionFunc(func(c config) config {
+func WithFilter(f func(*http.Request) bool) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		if f != nil {
 			c.filters = append(c.filters, f)
 		}
-		return c
 	})
 }
 
 // WithExcludedURLs skips requests whose path matches any of the regular
 // expressions, as [WithFilter] does. They are added to those of
 // OBSERVE_HTTP_EXCLUDED_URLS. Nil expressions are ignored.
-func WithExcludedURLs(res ...*regexp.Regexp) Option {
-	return optionFunc(func(c config) config {
+func WithExcludedURLs(res ...*regexp.Regexp) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		for _, re := range res {
 			if re != nil {
 				c.excluded = append(c.excluded, re)
 			}
 		}
-		return c
 	})
 }
 
@@ -157,12 +213,11 @@ func WithExcludedURLs(res ...*regexp.Regexp) Option {
 // when the span started (method, scheme, path, server address and, for a
 // ServeMux, the route) stay. Metrics and the access log are not affected. A
 // nil mapper is ignored.
-func WithRequestAttributes(mapper func(r *http.Request, attrs []attribute.KeyValue) []attribute.KeyValue) Option {
-	return optionFunc(func(c config) config {
+func WithRequestAttributes(mapper func(r *http.Request, attrs []attribute.KeyValue) []attribute.KeyValue) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		if mapper != nil {
 			c.mapper = mapper
 		}
-		return c
 	})
 }
 
@@ -172,12 +227,11 @@ func WithRequestAttributes(mapper func(r *http.Request, attrs []attribute.KeyVal
 // reads r.Pattern, which ServeMux sets, and drops its method and host
 // parts. An empty result means the route is unknown. A nil function is
 // ignored.
-func WithRouteFunc(f func(*http.Request) string) Option {
-	return optionFunc(func(c config) config {
+func WithRouteFunc(f func(*http.Request) string) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		if f != nil {
 			c.route = f
 		}
-		return c
 	})
 }
 
@@ -185,20 +239,17 @@ func WithRouteFunc(f func(*http.Request) string) Option {
 // up to the moment the response header is written (app;dur=1.234, in
 // milliseconds). It is off by default: the header tells clients how long the
 // server worked.
-func WithServerTiming() Option {
-	return optionFunc(func(c config) config {
-		c.serverTiming = true
-		return c
-	})
+func WithServerTiming() ServerOption {
+	return serverOption(func(c *serverConfig) { c.serverTiming = true })
 }
 
 // WithEnvLookup makes the handler read OBSERVE_HTTP_EXCLUDED_URLS through
-// lookup instead of the process environment. A nil lookup is ignored.
-func WithEnvLookup(lookup func(key string) (string, bool)) Option {
-	return optionFunc(func(c config) config {
+// lookup instead of the process environment; a lookup that finds nothing
+// turns the variable off. A nil lookup is ignored.
+func WithEnvLookup(lookup func(key string) (string, bool)) ServerOption {
+	return serverOption(func(c *serverConfig) {
 		if lookup != nil {
 			c.lookup = lookup
 		}
-		return c
 	})
 }

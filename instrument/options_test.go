@@ -55,14 +55,14 @@ func TestHTTPHandlerFilters(t *testing.T) {
 	tests := []struct {
 		name    string
 		setenv  string // set with t.Setenv when not empty
-		opts    []instrument.Option
+		opts    []instrument.ServerOption
 		wantErr string // in the error reported through otel.Handle
 		skipped []string
 		kept    []string
 	}{
 		{
 			name:    "env through WithEnvLookup",
-			opts:    []instrument.Option{instrument.WithEnvLookup(mapLookup(map[string]string{instrument.ExcludedURLsEnv: "^/healthz$,^/metrics"}))},
+			opts:    []instrument.ServerOption{instrument.WithEnvLookup(mapLookup(map[string]string{instrument.ExcludedURLsEnv: "^/healthz$,^/metrics"}))},
 			skipped: []string{"/healthz", "/metrics/", "/metrics/x"},
 			kept:    []string{"/healthz/deep", "/users/1"},
 		},
@@ -74,20 +74,20 @@ func TestHTTPHandlerFilters(t *testing.T) {
 		},
 		{
 			name:    "invalid expression reported, valid ones applied",
-			opts:    []instrument.Option{instrument.WithEnvLookup(mapLookup(map[string]string{instrument.ExcludedURLsEnv: "^/healthz$,(unclosed,^/metrics"}))},
+			opts:    []instrument.ServerOption{instrument.WithEnvLookup(mapLookup(map[string]string{instrument.ExcludedURLsEnv: "^/healthz$,(unclosed,^/metrics"}))},
 			wantErr: "(unclosed",
 			skipped: []string{"/healthz", "/metrics/"},
 			kept:    []string{"/users/1"},
 		},
 		{
 			name:    "WithExcludedURLs",
-			opts:    []instrument.Option{instrument.WithExcludedURLs(regexp.MustCompile(`^/healthz`), nil)},
+			opts:    []instrument.ServerOption{instrument.WithExcludedURLs(regexp.MustCompile(`^/healthz`), nil)},
 			skipped: []string{"/healthz", "/healthz/deep"},
 			kept:    []string{"/metrics/", "/users/1"},
 		},
 		{
 			name: "WithExcludedURLs adds to the env",
-			opts: []instrument.Option{
+			opts: []instrument.ServerOption{
 				instrument.WithEnvLookup(mapLookup(map[string]string{instrument.ExcludedURLsEnv: "^/metrics"})),
 				instrument.WithExcludedURLs(regexp.MustCompile(`^/healthz$`)),
 			},
@@ -96,7 +96,7 @@ func TestHTTPHandlerFilters(t *testing.T) {
 		},
 		{
 			name: "WithFilter",
-			opts: []instrument.Option{
+			opts: []instrument.ServerOption{
 				instrument.WithFilter(func(r *http.Request) bool { return r.Header.Get("X-Probe") == "" }),
 				instrument.WithFilter(nil),
 			},
@@ -315,7 +315,7 @@ func TestHTTPHandlerServerTiming(t *testing.T) {
 	for _, tt := range tests {
 		for hname, hf := range handlers {
 			t.Run(tt.name+"/"+hname, func(t *testing.T) {
-				opts := []instrument.Option{instrument.WithoutAccessLog()}
+				opts := []instrument.ServerOption{instrument.WithoutAccessLog()}
 				if tt.on {
 					opts = append(opts, instrument.WithServerTiming())
 				}

@@ -4,8 +4,10 @@
 #   ./scripts/test.sh
 #
 # On a machine with only Go installed it:
-#   1. installs what is missing: Prometheus and promtool (Debian package
-#      `prometheus`), and a C compiler for `go test -race` (Debian `gcc`);
+#   1. installs what is missing: Prometheus and promtool (the binaries of
+#      Debian's `prometheus` package, unpacked into .cache/prometheus without
+#      installing the package, so no service is enabled or started), and a C
+#      compiler for `go test -race` (Debian `gcc`);
 #   2. builds the test collector from tools/otelcol into .cache/bin/otelcol-test
 #      (skipped when the binary is up to date with tools/otelcol's sources);
 #   3. installs Chromium and the forwarding example's npm packages when missing
@@ -85,33 +87,59 @@ fi
 
 # ---- 1. install what is missing ------------------------------------------------
 begin "install dependencies"
+# apt_update runs apt-get update at most once per run, and only when a
+# package has no install candidate yet (a new machine's empty lists).
+APT_UPDATED=""
+apt_update() {
+	[[ -n "$APT_UPDATED" ]] && return 0
+	"${SUDO[@]}" apt-get update </dev/null
+	APT_UPDATED=1
+}
+SUDO=()
+if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null 2>&1; then
+	SUDO=(sudo)
+	[[ -t 0 ]] || SUDO=(sudo -n) # no terminal (CI): never wait for a password
+fi
+# Prometheus: the binaries of Debian's package, unpacked into .cache without
+# installing the package, so that no prometheus service is enabled or
+# started on the machine.
+PROM_DIR="$CACHE_DIR/prometheus"
 PROMETHEUS_BIN="${OBSERVE_PROMETHEUS_BIN:-$(command -v prometheus || true)}"
 PROMTOOL_BIN="${OBSERVE_PROMTOOL_BIN:-$(command -v promtool || true)}"
-missing=()
-[[ -n "$PROMETHEUS_BIN" && -n "$PROMTOOL_BIN" ]] || missing+=(prometheus)
-if [[ "$(go env CGO_ENABLED)" != 1 ]] || ! command -v "$(go env CC)" >/dev/null 2>&1; then
-	missing+=(gcc libc6-dev) # go test -race needs cgo
+installed=()
+if [[ -z "$PROMETHEUS_BIN" || -z "$PROMTOOL_BIN" ]]; then
+	if [[ ! -x "$PROM_DIR/usr/bin/prometheus" || ! -x "$PROM_DIR/usr/bin/promtool" ]]; then
+		command -v apt-get >/dev/null 2>&1 ||
+			die "apt-get not found: install Prometheus yourself and set OBSERVE_PROMETHEUS_BIN and OBSERVE_PROMTOOL_BIN"
+		if ! apt-cache policy prometheus 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+			apt_update
+		fi
+		debs="$CACHE_DIR/debs"
+		rm -rf "$debs" && mkdir -p "$debs"
+		(cd "$debs" && apt-get download prometheus </dev/null)
+		rm -rf "$PROM_DIR"
+		dpkg-deb -x "$debs"/prometheus_*.deb "$PROM_DIR"
+		rm -rf "$debs"
+		installed+=("prometheus (unpacked into $PROM_DIR)")
+	fi
+	PROMETHEUS_BIN="$PROM_DIR/usr/bin/prometheus"
+	PROMTOOL_BIN="$PROM_DIR/usr/bin/promtool"
 fi
-if ((${#missing[@]} == 0)); then
-	echo "prometheus: $PROMETHEUS_BIN, promtool: $PROMTOOL_BIN, C compiler: $(go env CC)"
+if [[ "$(go env CGO_ENABLED)" != 1 ]] || ! command -v "$(go env CC)" >/dev/null 2>&1; then
+	# go test -race needs cgo. gcc and libc6-dev start no service.
+	command -v apt-get >/dev/null 2>&1 || die "no C compiler for go test -race: install gcc"
+	[[ "$(id -u)" == 0 || ${#SUDO[@]} -gt 0 ]] || die "not root and sudo not found: install gcc and libc6-dev as root"
+	if ! apt-cache policy gcc 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		apt_update
+	fi
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev </dev/null
+	installed+=(gcc libc6-dev)
+fi
+echo "prometheus: $PROMETHEUS_BIN, promtool: $PROMTOOL_BIN, C compiler: $(go env CC)"
+if ((${#installed[@]} == 0)); then
 	end "ok (already installed)"
 else
-	echo "installing Debian packages: ${missing[*]}"
-	command -v apt-get >/dev/null 2>&1 ||
-		die "apt-get not found: install ${missing[*]} yourself (or set OBSERVE_PROMETHEUS_BIN and OBSERVE_PROMTOOL_BIN)"
-	SUDO=()
-	if [[ "$(id -u)" != 0 ]]; then
-		command -v sudo >/dev/null 2>&1 ||
-			die "not root and sudo not found: install ${missing[*]} as root (apt-get install -y --no-install-recommends ${missing[*]})"
-		SUDO=(sudo)
-		[[ -t 0 ]] || SUDO=(sudo -n) # no terminal (CI): never wait for a password
-	fi
-	"${SUDO[@]}" apt-get update </dev/null
-	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
-	PROMETHEUS_BIN="${OBSERVE_PROMETHEUS_BIN:-$(command -v prometheus || true)}"
-	PROMTOOL_BIN="${OBSERVE_PROMTOOL_BIN:-$(command -v promtool || true)}"
-	[[ -n "$PROMETHEUS_BIN" && -n "$PROMTOOL_BIN" ]] || die "prometheus/promtool still not on PATH after installing"
-	end "ok (installed ${missing[*]})"
+	end "ok (installed ${installed[*]})"
 fi
 version="$("$PROMETHEUS_BIN" --version 2>&1)" || die "$PROMETHEUS_BIN --version failed: $version"
 echo "${version%%$'\n'*}"

@@ -69,6 +69,9 @@ func run(ctx context.Context, addr, web string, opts ...observe.Option) (err err
 	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
+	// The address goes to standard error too: with an OTLP endpoint set,
+	// the log record goes to the collector, not to the terminal.
+	fmt.Fprintf(os.Stderr, "forwarding: serving the page on http://%s/\n", addr)
 	tel.Logger().Info("serving the page", "url", "http://"+addr+"/")
 	select {
 	case err := <-serveErr:

@@ -96,6 +96,9 @@ func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (e
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	// The address goes to standard error too: with an OTLP endpoint set,
+	// the log record goes to the collector, not to the terminal.
+	fmt.Fprintf(os.Stderr, "quickstart: listening on %s\n", a.base)
 	tel.Logger().InfoContext(ctx, "listening", "url", a.base)
 
 	if demo {

@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
-	"github.com/observe-go/observe/internal/requestid"
+	"github.com/observe-go/observe/internal/keys"
 )
 
 // Names of the fields of a JSON log line. An attribute with one of these
@@ -26,7 +26,7 @@ const (
 	jsonRequestID = "request_id"
 	jsonDropped   = "dropped_attributes"
 	// requestIDAttr is the record attribute whose value becomes request_id.
-	requestIDAttr = requestid.AttributeKey
+	requestIDAttr = keys.RequestID
 )
 
 // jsonLogProcessor writes each record as one flat JSON object per line,

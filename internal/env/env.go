@@ -51,6 +51,10 @@ const (
 	ObserveLogLevel      = "OBSERVE_LOG_LEVEL"
 	ObserveConsoleFormat = "OBSERVE_CONSOLE_FORMAT"
 	NoColor              = "NO_COLOR"
+
+	ObserveHTTPExcludedURLs = "OBSERVE_HTTP_EXCLUDED_URLS"
+	ObserveRuntimeMetrics   = "OBSERVE_RUNTIME_METRICS"
+	MetricsProducers        = "OTEL_METRICS_PRODUCERS"
 )
 
 // Lookup returns the value of an environment variable and whether it is set.

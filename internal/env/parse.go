@@ -214,17 +214,20 @@ func (r Reader) URL(key string) (*url.URL, bool, error) {
 	return u, true, nil
 }
 
+// wantURL says what an endpoint must look like.
+const wantURL = "want an http:// or https:// URL with a host, such as http://localhost:4318"
+
 // ParseURL parses an absolute http or https URL with a host.
 func ParseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		return nil, errors.New("not a valid URL")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("want an http:// or https:// URL")
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" || (u.Scheme != "http" && u.Scheme != "https") {
+		// "localhost:4317" parses with the scheme "localhost", and
+		// "127.0.0.1:4318" does not parse: both get the same answer.
+		return nil, errors.New(wantURL)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, errors.New("the URL has no host")
+		return nil, errors.New("the URL has no host: " + wantURL)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -238,8 +241,13 @@ func ParseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// RedactURL hides a password in a URL-like string, whether or not it parses.
+// RedactURL hides what may be secret in a URL-like string, whether or not
+// it parses: the password of its user information, and its query and
+// fragment, whose parameters may hold keys or tokens.
 func RedactURL(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i+1] + "xxxxx"
+	}
 	if u, err := url.Parse(s); err == nil && u.User != nil {
 		return u.Redacted()
 	}

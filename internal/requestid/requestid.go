@@ -10,10 +10,6 @@ import (
 
 type key struct{}
 
-// AttributeKey is the attribute that carries the request id on spans and
-// log records.
-const AttributeKey = "observe.request_id"
-
 // HeaderName is the HTTP header that carries the request id.
 const HeaderName = "X-Request-ID"
 

@@ -1,4 +1,4 @@
-package observe
+package settings
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/observe-go/observe/internal/env"
 )
 
-// newPropagator reads OTEL_PROPAGATORS: tracecontext, baggage, b3 (single
+// propagatorFromEnv reads OTEL_PROPAGATORS: tracecontext, baggage, b3 (single
 // header), b3multi, none; the default is tracecontext,baggage.
-func newPropagator(r env.Reader) (propagation.TextMapPropagator, error) {
+func propagatorFromEnv(r env.Reader) (propagation.TextMapPropagator, error) {
 	names, ok, err := r.List(env.Propagators)
 	if err != nil {
 		return nil, err

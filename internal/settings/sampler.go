@@ -1,4 +1,4 @@
-package observe
+package settings
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"github.com/observe-go/observe/internal/env"
 )
 
-// newSampler reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. The
+// samplerFromEnv reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. The
 // default is parentbased_always_on; the ratio samplers take an argument
 // from 0 to 1, default 1.
-func newSampler(r env.Reader) (sdktrace.Sampler, error) {
+func samplerFromEnv(r env.Reader) (sdktrace.Sampler, error) {
 	ratio, ratioSet, err := r.Ratio(env.TracesSamplerArg)
 	if err != nil {
 		return nil, err

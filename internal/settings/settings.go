@@ -1,0 +1,425 @@
+// Package settings resolves observe's configuration once: the options given
+// in code, then the environment, then the defaults, into one [Settings]
+// value that every builder takes. No other package reads the environment
+// behind it.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/observe-go/observe/internal/env"
+)
+
+// Options is what the code says: the fields observe's options set. A zero
+// field leaves the choice to the environment or the default.
+type Options struct {
+	Lookup env.Lookup
+
+	ServiceName, ServiceVersion, Environment string
+	ResourceAttrs                            []attribute.KeyValue
+
+	NoGlobals bool
+
+	TracesExporters, MetricsExporters, LogsExporters []string
+
+	SpanProcessors []sdktrace.SpanProcessor
+	SpanExporters  []sdktrace.SpanExporter
+	MetricReaders  []sdkmetric.Reader
+	LogProcessors  []sdklog.Processor
+	Views          []sdkmetric.View
+
+	// WrapSpanExporter and WrapLogExporter, when set, wrap every span or
+	// log exporter chosen by name before it is batched.
+	WrapSpanExporter func(name string, e sdktrace.SpanExporter) sdktrace.SpanExporter
+	WrapLogExporter  func(name string, e sdklog.Exporter) sdklog.Exporter
+
+	Sampler    sdktrace.Sampler
+	Propagator propagation.TextMapPropagator
+	LogLevel   slog.Leveler
+	// LogScope is the instrumentation scope of the application's records.
+	LogScope string
+
+	Console  io.Writer
+	ErrorOut io.Writer
+
+	SlogDefault bool
+	Gatherers   []prometheus.Gatherer
+
+	ExcludedURLs []*regexp.Regexp
+	// RuntimeMetrics, when not nil, overrides OBSERVE_RUNTIME_METRICS.
+	RuntimeMetrics *bool
+}
+
+// Settings is the resolved configuration: the options, with every choice
+// they left open filled from the environment or the defaults.
+type Settings struct {
+	Options
+
+	// Disabled is OTEL_SDK_DISABLED.
+	Disabled bool
+
+	// Resource holds the attributes of the resource, highest precedence
+	// last; the detected ones (host, process...) go underneath.
+	Resource []attribute.KeyValue
+
+	// Traces, Metrics and Logs are the exporter names in effect.
+	Traces, Metrics, Logs []string
+	// OTLP holds the settings of each signal's OTLP exporter, in the order
+	// of env.OTLPSignals.
+	OTLP [3]env.OTLP
+
+	BatchSpan []sdktrace.BatchSpanProcessorOption
+	BatchLog  []sdklog.BatchProcessorOption
+	Periodic  []sdkmetric.PeriodicReaderOption
+
+	// ConsoleJSON asks the console for JSON lines; ConsoleColor for colour.
+	ConsoleJSON, ConsoleColor bool
+	// PrometheusAddr is where the prometheus exporter listens.
+	PrometheusAddr string
+
+	// ExcludedURLs (in Options) is completed by OBSERVE_HTTP_EXCLUDED_URLS.
+}
+
+// Signal names one of the three signals.
+type Signal int
+
+// The signals.
+const (
+	Traces Signal = iota
+	Metrics
+	Logs
+)
+
+func (s Signal) String() string { return [...]string{"traces", "metrics", "logs"}[s] }
+
+// Known reports whether an exporter name is valid for a signal: built in or
+// registered.
+type Known func(sig Signal, name string) bool
+
+// Resolve fills o's open choices from the environment (read through
+// o.Lookup) and the defaults. Every bad value is reported in one joined
+// error, each once, each naming its variable or option; secrets are never
+// shown.
+func Resolve(o Options, known Known) (Settings, error) {
+	if o.Lookup == nil {
+		o.Lookup = os.LookupEnv
+	}
+	r := env.New(o.Lookup)
+	s := Settings{Options: o}
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	disabled, _, err := r.Bool(env.SDKDisabled)
+	if disabled {
+		// The specification asks for every other variable to be ignored.
+		s.Disabled = true
+		return s, nil
+	}
+	add(err)
+
+	s.Resource, err = resourceAttrs(o, r)
+	add(err)
+
+	if s.Propagator == nil {
+		s.Propagator, err = propagatorFromEnv(r)
+		add(err)
+	}
+	if s.Sampler == nil {
+		s.Sampler, err = samplerFromEnv(r)
+		add(err)
+	}
+	if s.LogLevel == nil {
+		var l slog.Level
+		l, _, err = r.Level(env.ObserveLogLevel)
+		add(err)
+		s.LogLevel = l
+	}
+	if s.LogScope == "" {
+		s.LogScope = mainModulePath()
+	}
+	excluded, err := r.Regexps(env.ObserveHTTPExcludedURLs)
+	add(err)
+	s.ExcludedURLs = append(excluded, o.ExcludedURLs...)
+	if s.RuntimeMetrics == nil {
+		on, set, err := r.Bool(env.ObserveRuntimeMetrics)
+		add(err)
+		on = on || !set
+		s.RuntimeMetrics = &on
+	}
+	s.Gatherers, err = gatherers(o, r)
+	add(err)
+
+	s.Traces, err = exporterNames(r, o.TracesExporters, env.TracesExporter, Traces, known)
+	add(err)
+	s.Metrics, err = exporterNames(r, o.MetricsExporters, env.MetricsExporter, Metrics, known)
+	add(err)
+	s.Logs, err = exporterNames(r, o.LogsExporters, env.LogsExporter, Logs, known)
+	add(err)
+	s.OTLP, err = r.OTLP()
+	add(err)
+	s.BatchSpan, err = batchSpanOptions(r)
+	add(err)
+	s.BatchLog, err = batchLogOptions(r)
+	add(err)
+	s.Periodic, err = periodicOptions(r)
+	add(err)
+	format, _, err := r.OneOf(env.ObserveConsoleFormat, "pretty", "json")
+	add(err)
+	s.ConsoleJSON = format == "json"
+	if s.Console == nil {
+		s.Console = os.Stdout
+	}
+	s.ConsoleColor = !s.ConsoleJSON && useColor(r, s.Console)
+	s.PrometheusAddr, err = prometheusAddr(r)
+	add(err)
+	if s.ErrorOut == nil {
+		s.ErrorOut = os.Stderr
+	}
+
+	if len(errs) > 0 {
+		return Settings{}, fmt.Errorf("observe: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// exporterNames resolves the exporter names of one signal: the option's,
+// else the variable's, else the default (otlp when an OTLP endpoint is set;
+// otherwise console for traces and logs, none for metrics).
+func exporterNames(r env.Reader, fromCode []string, key string, sig Signal, known Known) ([]string, error) {
+	names, source := fromCode, "option"
+	if names == nil {
+		var ok bool
+		var err error
+		names, ok, err = r.List(key)
+		if err != nil {
+			return nil, err
+		}
+		source = key
+		if !ok {
+			switch {
+			case r.OTLPEndpointSet(sig.String()):
+				return []string{"otlp"}, nil
+			case sig == Metrics:
+				return []string{"none"}, nil
+			default:
+				return []string{"console"}, nil
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if !known(sig, n) {
+			return nil, &env.Error{Key: source, Value: n, Err: fmt.Errorf("unknown %s exporter; want %s or a registered name", sig, builtinNames(sig))}
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, &env.Error{Key: source, Value: "", Err: fmt.Errorf("no %s exporter named; use none to export nothing", sig)}
+	}
+	if seen["none"] && len(out) > 1 {
+		return nil, &env.Error{Key: source, Value: fmt.Sprint(out), Err: errors.New("none cannot be combined with other exporters")}
+	}
+	return out, nil
+}
+
+func builtinNames(sig Signal) string {
+	if sig == Metrics {
+		return "otlp, prometheus, console, stdout or none"
+	}
+	return "otlp, console, stdout or none"
+}
+
+// batchSettings are the OTEL_BSP_* or OTEL_BLRP_* values that are set.
+type batchSettings struct {
+	delay, timeout                           time.Duration
+	queue, batch                             int
+	delaySet, timeoutSet, queueSet, batchSet bool
+}
+
+// readBatch reads one processor's four variables: schedule delay, export
+// timeout, queue size and batch size (which may not exceed the queue).
+func readBatch(r env.Reader, delayKey, timeoutKey, queueKey, batchKey string) (batchSettings, error) {
+	var s batchSettings
+	var errs []error
+	var err error
+	if s.delay, s.delaySet, err = r.Millis(delayKey); err != nil {
+		errs = append(errs, err)
+	}
+	if s.timeout, s.timeoutSet, err = r.Millis(timeoutKey); err != nil {
+		errs = append(errs, err)
+	}
+	if s.queue, s.queueSet, err = r.PositiveInt(queueKey); err != nil {
+		errs = append(errs, err)
+	}
+	if s.batch, s.batchSet, err = r.PositiveInt(batchKey); err != nil {
+		errs = append(errs, err)
+	}
+	queue, batch := 2048, 512 // the specification's defaults, for both processors
+	if s.queueSet {
+		queue = s.queue
+	}
+	if s.batchSet {
+		batch = s.batch
+	}
+	if batch > queue && len(errs) == 0 {
+		errs = append(errs, &env.Error{Key: batchKey, Value: strconv.Itoa(batch), Err: fmt.Errorf("larger than the queue (%s=%d)", queueKey, queue)})
+	}
+	return s, errors.Join(errs...)
+}
+
+func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, error) {
+	s, err := readBatch(r, env.BSPScheduleDelay, env.BSPExportTimeout, env.BSPMaxQueueSize, env.BSPMaxExportBatchSize)
+	var opts []sdktrace.BatchSpanProcessorOption
+	if s.delaySet {
+		opts = append(opts, sdktrace.WithBatchTimeout(s.delay))
+	}
+	if s.timeoutSet {
+		opts = append(opts, sdktrace.WithExportTimeout(s.timeout))
+	}
+	if s.queueSet {
+		opts = append(opts, sdktrace.WithMaxQueueSize(s.queue))
+	}
+	if s.batchSet {
+		opts = append(opts, sdktrace.WithMaxExportBatchSize(s.batch))
+	}
+	return opts, err
+}
+
+func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, error) {
+	s, err := readBatch(r, env.BLRPScheduleDelay, env.BLRPExportTimeout, env.BLRPMaxQueueSize, env.BLRPMaxExportBatchSize)
+	var opts []sdklog.BatchProcessorOption
+	if s.delaySet {
+		opts = append(opts, sdklog.WithExportInterval(s.delay))
+	}
+	if s.timeoutSet {
+		opts = append(opts, sdklog.WithExportTimeout(s.timeout))
+	}
+	if s.queueSet {
+		opts = append(opts, sdklog.WithMaxQueueSize(s.queue))
+	}
+	if s.batchSet {
+		opts = append(opts, sdklog.WithExportMaxBatchSize(s.batch))
+	}
+	return opts, err
+}
+
+func periodicOptions(r env.Reader) ([]sdkmetric.PeriodicReaderOption, error) {
+	var opts []sdkmetric.PeriodicReaderOption
+	var errs []error
+	for _, v := range []struct {
+		key string
+		opt func(time.Duration) sdkmetric.PeriodicReaderOption
+	}{
+		{env.MetricExportInterval, sdkmetric.WithInterval},
+		{env.MetricExportTimeout, sdkmetric.WithTimeout},
+	} {
+		d, ok, err := r.Millis(v.key)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case ok && d == 0:
+			errs = append(errs, &env.Error{Key: v.key, Value: "0", Err: errors.New("want at least 1 ms")})
+		case ok:
+			opts = append(opts, v.opt(d))
+		}
+	}
+	return opts, errors.Join(errs...)
+}
+
+func prometheusAddr(r env.Reader) (string, error) {
+	host, ok := r.Get(env.PrometheusHost)
+	if !ok {
+		host = "localhost"
+	}
+	port := 9464
+	if n, ok, err := r.Port(env.PrometheusPort); err != nil {
+		return "", err
+	} else if ok {
+		port = n
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// useColor reports whether the console may colour its output: only on a
+// terminal, and never when NO_COLOR is set to a non-empty value.
+func useColor(r env.Reader, w io.Writer) bool {
+	if v, ok := r.Raw(env.NoColor); ok && v != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// gatherers returns the client_golang gatherers to bridge: those of the
+// options, else those OTEL_METRICS_PRODUCERS names.
+func gatherers(o Options, r env.Reader) ([]prometheus.Gatherer, error) {
+	if len(o.Gatherers) > 0 {
+		return o.Gatherers, nil
+	}
+	names, ok, err := r.List(env.MetricsProducers)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var out []prometheus.Gatherer
+	for _, n := range names {
+		switch n {
+		case "prometheus":
+			out = append(out, prometheus.DefaultGatherer)
+		case "none":
+			if len(names) > 1 {
+				return nil, &env.Error{Key: env.MetricsProducers, Value: fmt.Sprint(names), Err: errors.New("none cannot be combined with other producers")}
+			}
+		case "opencensus":
+			return nil, &env.Error{Key: env.MetricsProducers, Value: n, Err: env.ErrUnsupported}
+		default:
+			return nil, &env.Error{Key: env.MetricsProducers, Value: n, Err: errors.New("unknown metric producer; want prometheus or none")}
+		}
+	}
+	return out, nil
+}
+
+// SameGatherer reports whether a and b are the same comparable gatherer,
+// such as one registry given twice.
+func SameGatherer(a, b prometheus.Gatherer) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
+
+// mainModulePath is the path of the main module, the default scope of the
+// application's own log records.
+func mainModulePath() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path != "" {
+		return bi.Main.Path
+	}
+	return "main"
+}

@@ -1,0 +1,289 @@
+// Package sinks builds the exporters that the settings name: the sinks at
+// the end of each signal's pipeline. It also holds the one registry of
+// exporter names, built-in and registered, that package exporters adds to.
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/observe-go/observe/exporters/console"
+	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/internal/settings"
+)
+
+// Named is an exporter with the name that chose it.
+type Named[E any] struct {
+	Name     string
+	Exporter E
+}
+
+// Sinks are the exporters of the three signals, ready to be composed.
+type Sinks struct {
+	// SpanPrinters and LogPrinters write every span and record as it
+	// comes (the console); they are processors, not exporters, because
+	// they print a span when it starts.
+	SpanPrinters []sdktrace.SpanProcessor
+	LogPrinters  []sdklog.Processor
+	// SpanExporters and LogExporters are to be batched.
+	SpanExporters []Named[sdktrace.SpanExporter]
+	LogExporters  []Named[sdklog.Exporter]
+	// MetricReaders include the Prometheus reader behind MetricsHandler.
+	MetricReaders []sdkmetric.Reader
+
+	// MetricsHandler serves the Prometheus exposition of every metric
+	// recorded through a MeterProvider that has MetricReaders, whatever
+	// exporters are in use.
+	MetricsHandler http.Handler
+	// PrometheusAddr is the address the prometheus exporter listens on,
+	// or nil when it is not in use.
+	PrometheusAddr net.Addr
+}
+
+// Shutdown shuts down every sink. Use it only for sinks that were not
+// handed to providers, whose own Shutdown does this.
+func (s *Sinks) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, p := range s.SpanPrinters {
+		errs = append(errs, p.Shutdown(ctx))
+	}
+	for _, e := range s.SpanExporters {
+		errs = append(errs, e.Exporter.Shutdown(ctx))
+	}
+	for _, p := range s.LogPrinters {
+		errs = append(errs, p.Shutdown(ctx))
+	}
+	for _, e := range s.LogExporters {
+		errs = append(errs, e.Exporter.Shutdown(ctx))
+	}
+	for _, r := range s.MetricReaders {
+		if err := r.Shutdown(ctx); !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// builder is the state of one Build: the settings, and the consoles made
+// so far (traces, metrics and logs share one per format, so that records
+// print inside their spans).
+type builder struct {
+	s        *settings.Settings
+	consoles map[bool]*console.Console // by JSON format
+	// promReader backs MetricsHandler; serve is set when the prometheus
+	// exporter also serves it on its own address.
+	promReader sdkmetric.Reader
+	serve      bool
+	// producer bridges the client_golang gatherers, shared by the
+	// periodic readers; made on first use.
+	producer     sdkmetric.Producer
+	producerMade bool
+}
+
+func (b *builder) console(json bool) *console.Console {
+	json = json || b.s.ConsoleJSON
+	if c, ok := b.consoles[json]; ok {
+		return c
+	}
+	f := console.FormatPretty
+	if json {
+		f = console.FormatJSON
+	}
+	c := console.New(b.s.Console, console.WithFormat(f), console.WithColor(!json && b.s.ConsoleColor))
+	b.consoles[json] = c
+	return c
+}
+
+// Build makes the sinks that s names. On error, whatever was made is shut
+// down again: no port stays bound and no goroutine runs.
+func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
+	b := &builder{s: s, consoles: map[bool]*console.Console{}}
+	out := &Sinks{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, out.Shutdown(ctx))
+		}
+	}()
+
+	for _, name := range s.Traces {
+		sink, err := lookup(registry.spans, name)(ctx, b)
+		if err != nil {
+			return out, fmt.Errorf("traces exporter %s: %w", name, err)
+		}
+		if sink.printer != nil {
+			out.SpanPrinters = append(out.SpanPrinters, sink.printer)
+		}
+		if sink.exporter != nil {
+			out.SpanExporters = append(out.SpanExporters, Named[sdktrace.SpanExporter]{name, sink.exporter})
+		}
+	}
+	for _, name := range s.Logs {
+		sink, err := lookup(registry.logs, name)(ctx, b)
+		if err != nil {
+			return out, fmt.Errorf("logs exporter %s: %w", name, err)
+		}
+		if sink.printer != nil {
+			out.LogPrinters = append(out.LogPrinters, sink.printer)
+		}
+		if sink.exporter != nil {
+			out.LogExporters = append(out.LogExporters, Named[sdklog.Exporter]{name, sink.exporter})
+		}
+	}
+
+	// The private registry behind MetricsHandler is always there; the
+	// prometheus exporter name also serves it on its own address.
+	reg := prometheus.NewRegistry()
+	promReader, err := promexporter.New(promexporter.WithRegisterer(reg))
+	if err != nil {
+		return out, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	b.promReader = promReader
+	out.MetricReaders = append(out.MetricReaders, promReader)
+	out.MetricsHandler = metricsHandler(reg, s.Gatherers)
+	for _, name := range s.Metrics {
+		rd, err := lookup(registry.metrics, name)(ctx, b)
+		if err != nil {
+			return out, fmt.Errorf("metrics exporter %s: %w", name, err)
+		}
+		if rd != nil {
+			out.MetricReaders = append(out.MetricReaders, rd)
+		}
+	}
+	if b.serve {
+		rs, err := serveMetrics(promReader, out.MetricsHandler, s.PrometheusAddr)
+		if err != nil {
+			return out, err
+		}
+		out.PrometheusAddr = rs.addr
+		out.MetricReaders[0] = rs
+	}
+	return out, nil
+}
+
+func init() {
+	registerBuiltin("none",
+		func(context.Context, *builder) (spanSink, error) { return spanSink{}, nil },
+		func(context.Context, *builder) (sdkmetric.Reader, error) { return nil, nil },
+		func(context.Context, *builder) (logSink, error) { return logSink{}, nil })
+	for _, name := range []string{"console", "stdout"} {
+		json := name == "stdout"
+		registerBuiltin(name,
+			func(_ context.Context, b *builder) (spanSink, error) {
+				return spanSink{printer: b.console(json).SpanProcessor()}, nil
+			},
+			func(_ context.Context, b *builder) (sdkmetric.Reader, error) {
+				return sdkmetric.NewPeriodicReader(b.console(json).MetricExporter(), b.periodic()...), nil
+			},
+			func(_ context.Context, b *builder) (logSink, error) {
+				return logSink{printer: b.console(json).LogProcessor()}, nil
+			})
+	}
+	registerBuiltin("otlp",
+		func(ctx context.Context, b *builder) (spanSink, error) {
+			e, err := newOTLPSpanExporter(ctx, b.s.OTLP[0])
+			return spanSink{exporter: e}, err
+		},
+		func(ctx context.Context, b *builder) (sdkmetric.Reader, error) {
+			e, err := newOTLPMetricExporter(ctx, b.s.OTLP[1])
+			if err != nil {
+				return nil, err
+			}
+			return sdkmetric.NewPeriodicReader(e, b.periodic()...), nil
+		},
+		func(ctx context.Context, b *builder) (logSink, error) {
+			e, err := newOTLPLogExporter(ctx, b.s.OTLP[2])
+			return logSink{exporter: e}, err
+		})
+	registerBuiltin("prometheus", nil,
+		func(_ context.Context, b *builder) (sdkmetric.Reader, error) {
+			b.serve = true
+			return nil, nil
+		}, nil)
+}
+
+// periodic returns the periodic readers' options: the settings' interval
+// and timeout, and the producers that bridge client_golang gatherers.
+func (b *builder) periodic() []sdkmetric.PeriodicReaderOption {
+	if !b.producerMade {
+		b.producer, b.producerMade = newProducer(b.s.Gatherers), true
+	}
+	opts := b.s.Periodic
+	if b.producer != nil {
+		opts = append(opts[:len(opts):len(opts)], sdkmetric.WithProducer(b.producer))
+	}
+	return opts
+}
+
+// metricsHandler serves the registry's metrics, then those of the
+// gatherers. A gatherer's error does not fail the scrape: what could be
+// gathered is served and the error goes to otel.Handle.
+func metricsHandler(reg *prometheus.Registry, gatherers []prometheus.Gatherer) http.Handler {
+	var g prometheus.Gatherer = reg
+	if len(gatherers) > 0 {
+		all := prometheus.Gatherers{reg}
+		for _, x := range gatherers {
+			if x != nil {
+				all = append(all, x)
+			}
+		}
+		g = all
+	}
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		ErrorLog:      handleLogger{},
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// handleLogger is the promhttp error log, sent to otel.Handle.
+type handleLogger struct{}
+
+func (handleLogger) Println(v ...any) {
+	otel.Handle(fmt.Errorf("metrics handler: %s", strings.TrimSuffix(fmt.Sprintln(v...), "\n")))
+}
+
+// readerWithServer is the Prometheus reader that also serves /metrics on
+// its own address until it is shut down.
+type readerWithServer struct {
+	sdkmetric.Reader
+	addr   net.Addr
+	server *http.Server
+}
+
+func serveMetrics(reader sdkmetric.Reader, h http.Handler, addr string) (*readerWithServer, error) {
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus exporter: listening on %s (%s, %s): %w", addr, env.PrometheusHost, env.PrometheusPort, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", h)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go func() {
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			otel.Handle(fmt.Errorf("prometheus exporter: the /metrics server on %s stopped: %w", lis.Addr(), err))
+		}
+	}()
+	return &readerWithServer{Reader: reader, addr: lis.Addr(), server: srv}, nil
+}
+
+// Shutdown stops the server, then the reader.
+func (rs *readerWithServer) Shutdown(ctx context.Context) error {
+	return errors.Join(rs.server.Shutdown(ctx), rs.Reader.Shutdown(ctx))
+}

@@ -1,0 +1,194 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"go.opentelemetry.io/contrib/processors/minsev"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/observe-go/observe/internal/settings"
+	"github.com/observe-go/observe/internal/sinks"
+)
+
+// pipeline is what [compose] made: the one processor at the head of each
+// signal's chain, and the metric readers.
+type pipeline struct {
+	span    sdktrace.SpanProcessor
+	log     sdklog.Processor
+	readers []sdkmetric.Reader
+
+	metricsHandler http.Handler
+	sinks          *sinks.Sinks
+}
+
+// compose builds every signal's pipeline from s. For spans and log records
+// it is, in order:
+//
+//	record -> [level threshold: logs] -> [scrub] -> fan-out:
+//	    console (sees every span and record as it happens)
+//	    [tail sampler] -> fan-out: batch(otlp) | batch(registered exporters) |
+//	                               the user's processors and exporters
+//
+// Metrics skip the threshold, scrubbing and sampling: their attributes are
+// bounded and they stay full-fidelity. On error nothing composed so far is
+// left running.
+func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
+	sk, err := sinks.Build(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline{sinks: sk, metricsHandler: sk.MetricsHandler}
+
+	// Spans.
+	var exported []sdktrace.SpanProcessor
+	for _, e := range sk.SpanExporters {
+		exp := e.Exporter
+		if s.WrapSpanExporter != nil {
+			exp = s.WrapSpanExporter(e.Name, exp)
+		}
+		exported = append(exported, sdktrace.NewBatchSpanProcessor(exp, s.BatchSpan...))
+	}
+	exported = append(exported, s.SpanProcessors...)
+	for _, e := range s.SpanExporters {
+		exported = append(exported, sdktrace.NewBatchSpanProcessor(e, s.BatchSpan...))
+	}
+	p.span = spanFanOut(append(sk.SpanPrinters[:len(sk.SpanPrinters):len(sk.SpanPrinters)], spanFanOut(exported)))
+
+	// Log records.
+	var logExported []sdklog.Processor
+	for _, e := range sk.LogExporters {
+		exp := e.Exporter
+		if s.WrapLogExporter != nil {
+			exp = s.WrapLogExporter(e.Name, exp)
+		}
+		logExported = append(logExported, sdklog.NewBatchProcessor(exp, s.BatchLog...))
+	}
+	logExported = append(logExported, s.LogProcessors...)
+	head := logFanOut(append(sk.LogPrinters[:len(sk.LogPrinters):len(sk.LogPrinters)], logFanOut(logExported)))
+	p.log = minsev.NewLogProcessor(head, severityOf{s.LogLevel})
+
+	// Metrics.
+	p.readers = append(sk.MetricReaders[:len(sk.MetricReaders):len(sk.MetricReaders)], s.MetricReaders...)
+	return p, nil
+}
+
+// severityOf turns a slog level into the OpenTelemetry severity of the
+// threshold, read at every record, so that a *slog.LevelVar changes it at
+// run time.
+type severityOf struct{ l slog.Leveler }
+
+// severityOffset maps slog levels onto OpenTelemetry severities, as the
+// contrib slog bridge does: INFO is 9, ERROR 17.
+const severityOffset = slog.Level(otellog.SeverityDebug) - slog.LevelDebug
+
+func (s severityOf) Severity() otellog.Severity {
+	return otellog.Severity(s.l.Level() + severityOffset)
+}
+
+// spanFanOut returns one processor that hands every span to each of ps, in
+// order. Nil entries are left out; a single processor is returned as it is.
+func spanFanOut(ps []sdktrace.SpanProcessor) sdktrace.SpanProcessor {
+	var out spanProcessors
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+type spanProcessors []sdktrace.SpanProcessor
+
+func (ps spanProcessors) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
+	for _, p := range ps {
+		p.OnStart(ctx, s)
+	}
+}
+
+func (ps spanProcessors) OnEnd(s sdktrace.ReadOnlySpan) {
+	for _, p := range ps {
+		p.OnEnd(s)
+	}
+}
+
+func (ps spanProcessors) ForceFlush(ctx context.Context) error {
+	return concurrently(len(ps), func(i int) error { return ps[i].ForceFlush(ctx) })
+}
+
+func (ps spanProcessors) Shutdown(ctx context.Context) error {
+	return concurrently(len(ps), func(i int) error { return ps[i].Shutdown(ctx) })
+}
+
+// logFanOut is [spanFanOut] for log processors.
+func logFanOut(ps []sdklog.Processor) sdklog.Processor {
+	var out logProcessors
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+type logProcessors []sdklog.Processor
+
+// Enabled reports whether any of ps will take a record of param.
+func (ps logProcessors) Enabled(ctx context.Context, param sdklog.EnabledParameters) bool {
+	for _, p := range ps {
+		if p.Enabled(ctx, param) {
+			return true
+		}
+	}
+	return false
+}
+
+// OnEmit hands r to each of ps in order; a processor may change r for
+// those after it, as the SDK allows.
+func (ps logProcessors) OnEmit(ctx context.Context, r *sdklog.Record) error {
+	var errs []error
+	for _, p := range ps {
+		if err := p.OnEmit(ctx, r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (ps logProcessors) ForceFlush(ctx context.Context) error {
+	return concurrently(len(ps), func(i int) error { return ps[i].ForceFlush(ctx) })
+}
+
+func (ps logProcessors) Shutdown(ctx context.Context) error {
+	return concurrently(len(ps), func(i int) error { return ps[i].Shutdown(ctx) })
+}
+
+// concurrently runs f for 0..n-1 at once, so that a slow sink does not use
+// up the deadline of the others, and joins the errors.
+func concurrently(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
