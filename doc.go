@@ -16,4 +16,22 @@
 // Every provider is a standard OpenTelemetry SDK provider, registered as the
 // global one unless [WithoutGlobals] is given, so any OpenTelemetry
 // instrumentation library works with it.
+//
+// # The pipeline
+//
+// Configure resolves options, environment and defaults once, then composes
+// each signal's path from the record to the exporters:
+//
+//	log record -> level threshold -> scrub -> console
+//	                                       -> tail sampler -> batch(otlp) | registered exporters | your processors
+//	span       ->                    scrub -> console
+//	                                       -> tail sampler -> batch(otlp) | registered exporters | your processors
+//
+// The level threshold (OBSERVE_LOG_LEVEL, [WithLogLevel]) holds for the
+// records of every bridge, not only [Telemetry.Logger]'s. The console shows
+// every span and record as it happens, before sampling; the exporters get
+// what is kept. Metrics skip scrubbing and sampling: their attributes are
+// bounded, and they stay full-fidelity. [WithSpanExporterWrapper] and
+// [WithLogExporterWrapper] put code of your own in front of a named
+// exporter.
 package observe

@@ -9,9 +9,11 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/observe-go/observe"
+	"github.com/observe-go/observe/exporters"
 )
 
 // Configure reads the process environment; this example gives it a fixed
@@ -85,4 +87,52 @@ func ExampleTelemetry_MetricsHandler() {
 	}
 	// Output:
 	// orders_created_total{otel_scope_name="shop",otel_scope_schema_url="",otel_scope_version="",payment_method="card"} 2
+}
+
+// WithSpanExporterWrapper puts code of your own between the pipeline and a
+// named exporter, here one that leaves out the spans of health checks,
+// without reading the environment again: the otlp exporter keeps the
+// endpoint, headers and timeout observe resolved.
+func ExampleWithSpanExporterWrapper() {
+	rec := tracetest.NewInMemoryExporter()
+	_ = exporters.RegisterSpanExporter("example-memory", func(context.Context, exporters.Lookup) (sdktrace.SpanExporter, error) {
+		return rec, nil
+	})
+	tel, err := observe.Configure(
+		observe.WithEnvLookup(func(string) (string, bool) { return "", false }),
+		observe.WithoutGlobals(),
+		observe.WithTracesExporters("example-memory"),
+		observe.WithSpanExporterWrapper(func(name string, e sdktrace.SpanExporter) sdktrace.SpanExporter {
+			return skipHealth{e}
+		}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tracer := tel.TracerProvider().Tracer("example")
+	for _, name := range []string{"GET /orders", "GET /healthz"} {
+		_, span := tracer.Start(context.Background(), name)
+		span.End()
+	}
+	defer tel.Shutdown(context.Background())
+	_ = tel.ForceFlush(context.Background())
+	for _, s := range rec.GetSpans() {
+		fmt.Println(s.Name)
+	}
+	// Output:
+	// GET /orders
+}
+
+// skipHealth passes on every span but those of health checks.
+type skipHealth struct{ sdktrace.SpanExporter }
+
+func (s skipHealth) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	kept := make([]sdktrace.ReadOnlySpan, 0, len(spans))
+	for _, sp := range spans {
+		if sp.Name() != "GET /healthz" {
+			kept = append(kept, sp)
+		}
+	}
+	return s.SpanExporter.ExportSpans(ctx, kept)
 }

@@ -1,12 +1,14 @@
 package instrument_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,18 +19,17 @@ import (
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe"
-	"github.com/observe-go/observe/bridge"
 	"github.com/observe-go/observe/instrument"
 )
 
 // The benchmarks below compare, on the same request, the same providers
 // (from observe.Configure: AlwaysSample or a parent-based 1% ratio
-// sampler, a batch span processor in front of a discarding exporter, a
+// sampler, a batch span processor in front of a counting exporter, a
 // ManualReader that is never collected beside the Prometheus reader behind
-// MetricsHandler, a batch log processor in front of a discarding exporter):
+// MetricsHandler, a batch log processor in front of a counting exporter):
 //
 //   - bare: the ServeMux alone;
 //   - otelhttp: the contrib middleware;
@@ -36,28 +37,46 @@ import (
 //     a hand-written request-id and slog access-log middleware, the set-up
 //     instrument.HTTPHandler replaces;
 //   - observe: Telemetry.InstrumentHTTP (span, metrics, request id, access
-//     log), as a service exporting over OTLP gets it: the access log record
-//     is emitted off the request path;
-//   - observe-synclog: the same with the access log record emitted on the
-//     request path, as with a console exporter or a LoggerProvider of the
-//     caller's;
+//     log record through the Logs API);
 //   - observe-nolog: the same without the access log.
 //
-// The SDK's batch processors, and the goroutine that emits the deferred
-// access log records, run beside the request loop; with -cpu 1 their work
-// is counted in ns/op too.
+// Each variant reports what reached the exporters per request, counted
+// after Shutdown: spans/op and logs/op. A variant that delivered less than
+// it should (every span when always sampled, every access log record) is
+// reported as an error, not as a figure.
 //
 // Run: go test -run '^$' -bench BenchmarkHTTPServer -benchmem ./instrument/
 
-type discardLogs struct{}
+// countingSpans and countingLogs count what reaches the exporters.
+type countingSpans struct{ n atomic.Int64 }
 
-func (discardLogs) Export(context.Context, []sdklog.Record) error { return nil }
-func (discardLogs) Shutdown(context.Context) error                { return nil }
-func (discardLogs) ForceFlush(context.Context) error              { return nil }
+func (c *countingSpans) ExportSpans(_ context.Context, s []sdktrace.ReadOnlySpan) error {
+	c.n.Add(int64(len(s)))
+	return nil
+}
+func (c *countingSpans) Shutdown(context.Context) error { return nil }
+
+type countingLogs struct{ n atomic.Int64 }
+
+func (c *countingLogs) Export(_ context.Context, r []sdklog.Record) error {
+	c.n.Add(int64(len(r)))
+	return nil
+}
+func (c *countingLogs) Shutdown(context.Context) error   { return nil }
+func (c *countingLogs) ForceFlush(context.Context) error { return nil }
+
+// countingWriter counts the lines of the hand-written access log.
+type countingWriter struct{ n atomic.Int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(bytes.Count(p, []byte{'\n'})))
+	return len(p), nil
+}
 
 type benchEnv struct {
-	tel    *observe.Telemetry
-	syncLP *sdklog.LoggerProvider
+	tel   *observe.Telemetry
+	spans *countingSpans
+	logs  *countingLogs
 }
 
 func newBenchEnv(b *testing.B, sampler, arg string) benchEnv {
@@ -69,21 +88,36 @@ func newBenchEnv(b *testing.B, sampler, arg string) benchEnv {
 		"OTEL_TRACES_SAMPLER_ARG": arg,
 		"OTEL_SERVICE_NAME":       "bench",
 	}
+	e := benchEnv{spans: &countingSpans{}, logs: &countingLogs{}}
 	tel, err := observe.Configure(observe.WithoutGlobals(),
 		observe.WithEnvLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
-		observe.WithSpanExporter(tracetest.NewNoopExporter()),
+		observe.WithSpanExporter(e.spans),
 		observe.WithMetricReader(sdkmetric.NewManualReader()),
-		observe.WithLogProcessor(sdklog.NewBatchProcessor(discardLogs{})))
+		observe.WithLogProcessor(sdklog.NewBatchProcessor(e.logs)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := benchEnv{tel: tel, syncLP: sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{})))}
-	b.Cleanup(func() {
-		ctx := context.Background()
-		_ = e.tel.Shutdown(ctx)
-		_ = e.syncLP.Shutdown(ctx)
-	})
+	e.tel = tel
 	return e
+}
+
+// report shuts e down, reports what reached its exporters per request, and
+// fails the benchmark when less arrived than wanted.
+func (e benchEnv) report(b *testing.B, n int, wantSpans, wantLogs float64, extraLogs *countingWriter) {
+	b.StopTimer()
+	if err := e.tel.Shutdown(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	spans := float64(e.spans.n.Load()) / float64(n)
+	logs := float64(e.logs.n.Load()) / float64(n)
+	if extraLogs != nil {
+		logs += float64(extraLogs.n.Load()) / float64(n)
+	}
+	b.ReportMetric(spans, "spans/op")
+	b.ReportMetric(logs, "logs/op")
+	if spans < wantSpans || logs < wantLogs {
+		b.Errorf("invalid: delivered %.4f spans and %.4f log records per request; want at least %.2f and %.2f", spans, logs, wantSpans, wantLogs)
+	}
 }
 
 func benchMux() *http.ServeMux {
@@ -137,41 +171,63 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-func serve(b *testing.B, h http.Handler) {
+func serve(b *testing.B, h http.Handler) int {
 	req := httptest.NewRequest(http.MethodGet, "http://example.com/users/42", nil)
 	req.Header.Set("User-Agent", "bench/1.0")
 	w := &discardWriter{h: make(http.Header)}
 	b.ReportAllocs()
 	b.ResetTimer()
+	n := 0
 	for b.Loop() {
 		clear(w.h)
 		h.ServeHTTP(w, req)
+		n++
 	}
+	return n
 }
 
 func BenchmarkHTTPServer(b *testing.B) {
-	for _, sampled := range []struct{ name, sampler, arg string }{
-		{"always", "always_on", ""},
-		{"ratio1pct", "parentbased_traceidratio", "0.01"},
+	for _, sampled := range []struct {
+		name, sampler, arg string
+		spans              float64 // spans per request that must arrive
+	}{
+		{"always", "always_on", "", 1},
+		{"ratio1pct", "parentbased_traceidratio", "0.01", 0},
 	} {
-		e := newBenchEnv(b, sampled.sampler, sampled.arg)
-		otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(e.tel.TracerProvider()), otelhttp.WithMeterProvider(e.tel.MeterProvider()), otelhttp.WithPropagators(e.tel.Propagator())}
-		jsonLog := slog.New(slog.NewJSONHandler(io.Discard, nil))
-		syncLog := slog.New(bridge.NewHandler("bench", bridge.WithLoggerProvider(e.syncLP)))
 		for _, v := range []struct {
-			name string
-			h    http.Handler
+			name  string
+			logs  float64 // access log records per request that must arrive
+			spans bool    // whether the variant makes spans
+			h     func(e benchEnv, w io.Writer) http.Handler
 		}{
-			{"bare", benchMux()},
-			{"otelhttp", otelhttp.NewHandler(benchMux(), "server", otelOpts...)},
-			{"stack", otelhttp.NewHandler(promStack(handWritten(benchMux(), jsonLog)), "server", otelOpts...)},
-			{"observe", e.tel.InstrumentHTTP(benchMux())},
-			{"observe-synclog", e.tel.InstrumentHTTP(benchMux(), instrument.WithLogger(syncLog))},
-			{"observe-nolog", e.tel.InstrumentHTTP(benchMux(), instrument.WithoutAccessLog())},
+			{"bare", 0, false, func(benchEnv, io.Writer) http.Handler { return benchMux() }},
+			{"otelhttp", 0, true, func(e benchEnv, _ io.Writer) http.Handler {
+				return otelhttp.NewHandler(benchMux(), "server", otelOptions(e)...)
+			}},
+			{"stack", 1, true, func(e benchEnv, w io.Writer) http.Handler {
+				return otelhttp.NewHandler(promStack(handWritten(benchMux(), slog.New(slog.NewJSONHandler(w, nil)))), "server", otelOptions(e)...)
+			}},
+			{"observe", 1, true, func(e benchEnv, _ io.Writer) http.Handler { return e.tel.InstrumentHTTP(benchMux()) }},
+			{"observe-nolog", 0, true, func(e benchEnv, _ io.Writer) http.Handler {
+				return e.tel.InstrumentHTTP(benchMux(), instrument.WithoutAccessLog())
+			}},
 		} {
-			b.Run(sampled.name+"/"+v.name, func(b *testing.B) { serve(b, v.h) })
+			b.Run(sampled.name+"/"+v.name, func(b *testing.B) {
+				e := newBenchEnv(b, sampled.sampler, sampled.arg)
+				lines := &countingWriter{}
+				n := serve(b, v.h(e, lines))
+				want := sampled.spans
+				if !v.spans {
+					want = 0
+				}
+				e.report(b, n, want, v.logs, lines)
+			})
 		}
 	}
+}
+
+func otelOptions(e benchEnv) []otelhttp.Option {
+	return []otelhttp.Option{otelhttp.WithTracerProvider(e.tel.TracerProvider()), otelhttp.WithMeterProvider(e.tel.MeterProvider()), otelhttp.WithPropagators(e.tel.Propagator())}
 }
 
 // BenchmarkLogRecordFloor measures what one log record costs in the
@@ -182,7 +238,7 @@ func BenchmarkHTTPServer(b *testing.B) {
 //
 // Run: go test -run '^$' -bench BenchmarkLogRecordFloor -benchmem ./instrument/
 func BenchmarkLogRecordFloor(b *testing.B) {
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{})))
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(&countingLogs{})))
 	b.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
 	logger := lp.Logger("bench")
 	kvs := []attribute.KeyValue{
