@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/global"
@@ -26,8 +27,10 @@ import (
 
 	"github.com/observe-go/observe/bridge"
 	"github.com/observe-go/observe/internal/errhandler"
+	"github.com/observe-go/observe/internal/procmetrics"
 	"github.com/observe-go/observe/internal/settings"
 	"github.com/observe-go/observe/internal/sinks"
+	"github.com/observe-go/observe/internal/version"
 )
 
 // errorInterval is how often one distinct internal error may be written.
@@ -99,6 +102,8 @@ type Telemetry struct {
 //   - NO_COLOR: any non-empty value turns the console's colours off.
 //   - OBSERVE_HTTP_EXCLUDED_URLS: comma-separated regular expressions of
 //     request paths that [InstrumentHTTP] serves without telemetry.
+//   - OBSERVE_RUNTIME_METRICS: true (default) or false: the Go runtime and
+//     process metrics (see [WithoutRuntimeMetrics]).
 //
 // A bad value makes Configure return an error naming the variable or option
 // and the value (never a secret); every bad value is reported at once, and
@@ -141,6 +146,17 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		metricsHandler: p.metricsHandler,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
+	if *s.RuntimeMetrics {
+		// Observable instruments: they cost nothing until a reader
+		// collects.
+		err := errors.Join(
+			runtime.Start(runtime.WithMeterProvider(t.mp)),
+			procmetrics.Start(t.mp, version.Version))
+		if err != nil {
+			_ = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
+			return nil, fmt.Errorf("observe: runtime metrics: %w", err)
+		}
+	}
 	t.logger = slog.New(bridge.NewHandler(s.LogScope,
 		bridge.WithLoggerProvider(t.lp),
 		bridge.WithLevel(s.LogLevel)))

@@ -276,3 +276,18 @@ func WithLogExporterWrapper(wrap func(name string, e sdklog.Exporter) sdklog.Exp
 		}
 	})
 }
+
+// WithoutRuntimeMetrics turns off the Go runtime and process metrics that
+// Configure starts by default (it overrides OBSERVE_RUNTIME_METRICS). Those
+// are the runtime instrumentation of OpenTelemetry contrib (go.memory.used,
+// go.memory.gc.goal, go.goroutine.count, go.processor.limit, go.config.gogc
+// and the rest) and observe's process metrics (process.cpu.time,
+// process.memory.usage, process.unix.file_descriptor.count, go.gc.cycles,
+// go.gc.pause.time). All are observable: they are read when a reader
+// collects, never on a request.
+func WithoutRuntimeMetrics() Option {
+	return optionFunc(func(c *settings.Options) {
+		off := false
+		c.RuntimeMetrics = &off
+	})
+}

@@ -268,3 +268,26 @@ func TestEnvLookupResourceFromProcess(t *testing.T) {
 		t.Errorf("process.only = %q; the documentation says the process's extra attributes appear", v.AsString())
 	}
 }
+
+// Runtime and process metrics are on by default, in MetricsHandler, and off
+// with OBSERVE_RUNTIME_METRICS=false or WithoutRuntimeMetrics.
+func TestRuntimeMetrics(t *testing.T) {
+	want := []string{"go_goroutine_count", "go_memory_used_bytes", "go_config_gogc_percent", "process_cpu_time_seconds_total", "process_memory_usage_bytes", "go_gc_cycles_total"}
+	on := scrape(t, configure(t, nil).MetricsHandler())
+	for _, name := range want {
+		if !strings.Contains(on, "\n"+name) {
+			t.Errorf("MetricsHandler lacks %s by default", name)
+		}
+	}
+	for name, tel := range map[string]*observe.Telemetry{
+		"variable": configure(t, map[string]string{"OBSERVE_RUNTIME_METRICS": "false"}),
+		"option":   configure(t, map[string]string{"OBSERVE_RUNTIME_METRICS": "true"}, observe.WithoutRuntimeMetrics()),
+	} {
+		if off := scrape(t, tel.MetricsHandler()); strings.Contains(off, "go_goroutine_count") || strings.Contains(off, "process_cpu_time") {
+			t.Errorf("%s: runtime metrics still served", name)
+		}
+	}
+	if _, err := observe.Configure(observe.WithoutGlobals(), observe.WithEnvLookup(env.FromMap(map[string]string{"OBSERVE_RUNTIME_METRICS": "sometimes"}))); err == nil || !strings.Contains(err.Error(), `OBSERVE_RUNTIME_METRICS="sometimes"`) {
+		t.Errorf("bad OBSERVE_RUNTIME_METRICS: %v", err)
+	}
+}

@@ -562,7 +562,15 @@ func TestWithMetricReaderAndView(t *testing.T) {
 	if err := reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
 	}
-	hist := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Histogram[float64])
+	var hist metricdata.Histogram[float64]
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name == "shop" {
+			hist = sm.Metrics[0].Data.(metricdata.Histogram[float64])
+		}
+	}
+	if len(hist.DataPoints) != 1 {
+		t.Fatalf("payment.duration: %d data points; want 1", len(hist.DataPoints))
+	}
 	if got := hist.DataPoints[0].Bounds; len(got) != 6 || got[2] != .5 {
 		t.Fatalf("bounds = %v; want the view's", got)
 	}
