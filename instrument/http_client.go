@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/observe-go/observe/internal/requestid"
 	"github.com/observe-go/observe/internal/scrub"
 )
 
@@ -44,7 +45,7 @@ func HTTPTransport(base http.RoundTripper, opts ...ClientOption) http.RoundTripp
 		base = http.DefaultTransport
 	}
 	c := newClientConfig(opts)
-	t := &transport{base: base}
+	t := &transport{base: base, sendRequestID: !c.noRequestID}
 	var meter metric.Meter
 	t.tracer, t.prop, meter = c.instruments()
 	var err error
@@ -67,10 +68,11 @@ func WrapClient(c *http.Client, opts ...ClientOption) *http.Client {
 }
 
 type transport struct {
-	base     http.RoundTripper
-	tracer   trace.Tracer
-	prop     propagation.TextMapPropagator
-	duration httpconv.ClientRequestDuration
+	base          http.RoundTripper
+	sendRequestID bool
+	tracer        trace.Tracer
+	prop          propagation.TextMapPropagator
+	duration      httpconv.ClientRequestDuration
 }
 
 // Unwrap returns the wrapped RoundTripper.
@@ -105,6 +107,10 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !known {
 		attrs = append(attrs, semconv.HTTPRequestMethodOriginal(r.Method))
 	}
+	rid := requestid.FromContext(ctx)
+	if rid != "" {
+		attrs = append(attrs, attribute.String(RequestIDAttribute, rid))
+	}
 	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...), trace.WithTimestamp(start))
 	defer span.End()
 
@@ -113,6 +119,9 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		out.Header = make(http.Header)
 	}
 	t.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
+	if t.sendRequestID && rid != "" && len(out.Header[canonicalRequestIDHeader]) == 0 {
+		out.Header[canonicalRequestIDHeader] = []string{rid}
+	}
 
 	resp, err := t.base.RoundTrip(out)
 

@@ -87,6 +87,7 @@ type serverConfig struct {
 
 type clientConfig struct {
 	providers
+	noRequestID bool
 }
 
 func newServerConfig(opts []ServerOption) serverConfig {
@@ -114,6 +115,19 @@ type providerOption func(*providers)
 
 func (f providerOption) applyServer(c *serverConfig) { f(&c.providers) }
 func (f providerOption) applyClient(c *clientConfig) { f(&c.providers) }
+
+// clientOption is a [ClientOption] only.
+type clientOption func(*clientConfig)
+
+func (f clientOption) applyClient(c *clientConfig) { f(c) }
+
+// WithoutRequestIDPropagation stops the client from sending the request id
+// of the request's context as X-Request-ID. By default it is sent, so that
+// the next service instrumented with [HTTPHandler] keeps the same id; turn
+// it off for calls to third parties, which would otherwise see your ids.
+func WithoutRequestIDPropagation() ClientOption {
+	return clientOption(func(c *clientConfig) { c.noRequestID = true })
+}
 
 // serverOption is a [ServerOption] only.
 type serverOption func(*serverConfig)

@@ -1,6 +1,7 @@
 package instrument
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
@@ -57,4 +58,23 @@ func (s *requestState) newRequestID() string {
 	// The bytes are never written again, so the string may share them.
 	s.value[0] = unsafe.String(&out[0], len(out))
 	return s.value[0]
+}
+
+// RequestIDFromContext returns the request id that [HTTPHandler] (or
+// [ContextWithRequestID]) put in ctx, or "" when there is none. Use it to
+// log the id, or to pass it on to work the request starts elsewhere.
+func RequestIDFromContext(ctx context.Context) string {
+	return requestid.FromContext(ctx)
+}
+
+// ContextWithRequestID returns a copy of ctx that carries id as its request
+// id, for jobs and consumers that start work outside an HTTP request: the
+// records logged with it carry the id, and [HTTPTransport] sends it on. An
+// id that [ValidRequestID] refuses is replaced by a new one.
+func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	if !ValidRequestID(id) {
+		var s requestState
+		id = s.newRequestID()
+	}
+	return requestid.NewContext(ctx, id)
 }
