@@ -126,6 +126,7 @@ func (e *recordExporter) byTrace() map[trace.TraceID]int {
 type pipeline struct {
 	tail   *TailProcessor
 	spans  *tracetest.InMemoryExporter
+	rec    *tracetest.SpanRecorder
 	logs   *recordExporter
 	tp     *sdktrace.TracerProvider
 	lp     *sdklog.LoggerProvider
@@ -133,13 +134,22 @@ type pipeline struct {
 	clock  *fakeClock
 	tracer trace.Tracer
 	logger log.Logger
+	// logComp is the tail's companion log processor in lp.
+	logComp sdklog.Processor
 }
 
 type pipelineOpt func(*pipelineSettings)
 
 type pipelineSettings struct {
-	ids       sdktrace.IDGenerator
-	autoSweep bool
+	ids      sdktrace.IDGenerator
+	recorder bool
+}
+
+// withRecorder makes the tail's next processor a tracetest.SpanRecorder,
+// which keeps what it recorded through Shutdown (the in-memory exporter
+// forgets it).
+func withRecorder() pipelineOpt {
+	return func(s *pipelineSettings) { s.recorder = true }
 }
 
 func withIDs(g sdktrace.IDGenerator) pipelineOpt {
@@ -161,7 +171,12 @@ func newPipeline(t testing.TB, cfg Tail, opts ...pipelineOpt) *pipeline {
 		clock:  newFakeClock(),
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.reader))
-	tail, err := NewTailProcessor(cfg, sdktrace.NewSimpleSpanProcessor(p.spans),
+	var next sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(p.spans)
+	if s.recorder {
+		p.rec = tracetest.NewSpanRecorder()
+		next = p.rec
+	}
+	tail, err := NewTailProcessor(cfg, next,
 		WithMeterProvider(mp), withClock(p.clock.Now), withManualSweep())
 	if err != nil {
 		t.Fatalf("NewTailProcessor: %v", err)
@@ -172,7 +187,8 @@ func newPipeline(t testing.TB, cfg Tail, opts ...pipelineOpt) *pipeline {
 		tpOpts = append(tpOpts, sdktrace.WithIDGenerator(s.ids))
 	}
 	p.tp = sdktrace.NewTracerProvider(tpOpts...)
-	p.lp = sdklog.NewLoggerProvider(sdklog.WithProcessor(tail.LogProcessor(sdklog.NewSimpleProcessor(p.logs))))
+	p.logComp = tail.LogProcessor(sdklog.NewSimpleProcessor(p.logs))
+	p.lp = sdklog.NewLoggerProvider(sdklog.WithProcessor(p.logComp))
 	p.tracer = p.tp.Tracer("test")
 	p.logger = p.lp.Logger("test")
 	t.Cleanup(func() {
@@ -192,10 +208,19 @@ func (p *pipeline) log(ctx context.Context, sev log.Severity, body string) {
 	p.logger.Emit(ctx, r)
 }
 
+// ended returns the spans that reached the exporter (or the recorder), in
+// order.
+func (p *pipeline) ended() tracetest.SpanStubs {
+	if p.rec != nil {
+		return tracetest.SpanStubsFromReadOnlySpans(p.rec.Ended())
+	}
+	return p.spans.GetSpans()
+}
+
 // exported returns the number of exported spans of each trace.
 func (p *pipeline) exported() map[trace.TraceID]int {
 	out := map[trace.TraceID]int{}
-	for _, s := range p.spans.GetSpans() {
+	for _, s := range p.ended() {
 		out[s.SpanContext.TraceID()]++
 	}
 	return out
@@ -205,7 +230,7 @@ func (p *pipeline) exported() map[trace.TraceID]int {
 // the order they were exported.
 func (p *pipeline) exportedNames(id trace.TraceID) []string {
 	var out []string
-	for _, s := range p.spans.GetSpans() {
+	for _, s := range p.ended() {
 		if s.SpanContext.TraceID() == id {
 			out = append(out, s.Name)
 		}
@@ -276,4 +301,26 @@ func catchErrors(t testing.TB) *handled {
 	otel.SetErrorHandler(h)
 	t.Cleanup(func() { otel.SetErrorHandler(prev) })
 	return h
+}
+
+// gauge returns the value of an int64 up-down counter of the tail's.
+func (p *pipeline) gauge(t testing.TB, name string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := p.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				d, ok := m.Data.(metricdata.Sum[int64])
+				if !ok || len(d.DataPoints) != 1 {
+					t.Fatalf("metric %s has data %#v; want one int64 point", name, m.Data)
+				}
+				return d.DataPoints[0].Value
+			}
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
