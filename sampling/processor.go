@@ -33,8 +33,9 @@ import (
 // span and never held. Spans that are not sampled pass straight to the
 // next processor, which ignores them as it would without this one.
 //
-// The decisions of the last 4×MaxTraces traces decided are remembered, so
-// that spans and log records that arrive after the decision follow it.
+// The decisions of the last 4×MaxTraces traces decided (at least 1 024, at
+// most 131 072, about 50 bytes each) are remembered, so that spans and log
+// records that arrive after the decision follow it.
 // Those of a trace not started in this process, or decided too long ago to
 // be remembered, pass straight on.
 //
@@ -69,6 +70,12 @@ type TailProcessor struct {
 
 var _ sdktrace.SpanProcessor = (*TailProcessor)(nil)
 
+// Bounds of the number of decisions remembered: 4×MaxTraces within these.
+const (
+	minRemembered = 1 << 10
+	maxRemembered = 1 << 17
+)
+
 // entryBytes is the approximate cost of a trace in the table, before
 // anything is held for it.
 const entryBytes = 256
@@ -99,7 +106,7 @@ func NewTailProcessor(t Tail, next sdktrace.SpanProcessor, opts ...TailOption) (
 		return nil, err
 	}
 	p.tel = tel
-	remember := max(16, 4*p.cfg.MaxTraces/numShards)
+	remember := min(maxRemembered, max(minRemembered, 4*p.cfg.MaxTraces)) / numShards
 	for i := range p.shards {
 		p.shards[i].init(remember)
 	}
@@ -312,6 +319,9 @@ func (p *TailProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 			rel = p.settle(e, true, reasonOverflow)
 			rel.bound = boundBytes
 			break
+		}
+		if e.spans == nil {
+			e.spans = make([]sdktrace.ReadOnlySpan, 0, 4)
 		}
 		e.spans = append(e.spans, s)
 		e.bytes += size

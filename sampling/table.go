@@ -69,9 +69,10 @@ type shard struct {
 	head, tail *entry
 	// recent remembers the decisions of the last len(ring) traces
 	// completed or timed out, so that late spans and records follow them.
-	recent  map[trace.TraceID]memo
-	ring    []trace.TraceID
-	ringPos int
+	recent    map[trace.TraceID]memo
+	ring      []trace.TraceID // grows up to ringLimit, then wraps
+	ringLimit int
+	ringPos   int
 	// closed is set when the processor shuts down: nothing is held after.
 	closed bool
 	_      [64]byte // keeps shards on separate cache lines
@@ -79,8 +80,8 @@ type shard struct {
 
 func (sh *shard) init(remember int) {
 	sh.traces = make(map[trace.TraceID]*entry)
-	sh.recent = make(map[trace.TraceID]memo, remember)
-	sh.ring = make([]trace.TraceID, 0, remember)
+	sh.recent = make(map[trace.TraceID]memo)
+	sh.ringLimit = remember
 }
 
 // add appends e to the table.
@@ -118,9 +119,9 @@ func (sh *shard) remember(id trace.TraceID, keep bool) {
 		sh.recent[id] = memo{keep}
 		return
 	}
-	if len(sh.ring) < cap(sh.ring) {
+	if len(sh.ring) < sh.ringLimit {
 		sh.ring = append(sh.ring, id)
-	} else if cap(sh.ring) > 0 {
+	} else {
 		delete(sh.recent, sh.ring[sh.ringPos])
 		sh.ring[sh.ringPos] = id
 		sh.ringPos = (sh.ringPos + 1) % len(sh.ring)

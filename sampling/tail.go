@@ -129,7 +129,7 @@ func (t Tail) Validate() error {
 
 // withDefaults returns t with every zero bound replaced by its default.
 func (t Tail) withDefaults() Tail {
-	if t.Level == nil {
+	if lv, ok := t.Level.(*slog.LevelVar); t.Level == nil || ok && lv == nil {
 		t.Level = slog.LevelWarn
 	}
 	if t.MaxTraces == 0 {

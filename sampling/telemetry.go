@@ -79,11 +79,13 @@ type telemetry struct {
 	spansDrop   metric.Int64Counter
 	logsDrop    metric.Int64Counter
 	reg         metric.Registration
-	kept        [numReasons]metric.AddOption
-	dropped     [numReasons]metric.AddOption
-	overflow    [numBounds]metric.AddOption
-	dropRate    metric.AddOption
-	dropShutdwn metric.AddOption
+	// The attribute sets are wrapped in slices once, so that Add needs no
+	// allocation for its variadic options.
+	kept        [numReasons][]metric.AddOption
+	dropped     [numReasons][]metric.AddOption
+	overflow    [numBounds][]metric.AddOption
+	dropRate    []metric.AddOption
+	dropShutdwn []metric.AddOption
 
 	// pending counts the overflows not reported yet, by bound.
 	pending    [numBounds]atomic.Int64
@@ -117,33 +119,34 @@ func newTelemetry(mp metric.MeterProvider, p *TailProcessor) (*telemetry, error)
 		return nil, fmt.Errorf("sampling: registering the tail sampler's metrics: %w", errs[4])
 	}
 	for r := reasonError; r < numReasons; r++ {
-		t.kept[r] = metric.WithAttributeSet(attribute.NewSet(
-			attribute.String(DecisionKey, "kept"), attribute.String(ReasonKey, reasonNames[r])))
-		t.dropped[r] = metric.WithAttributeSet(attribute.NewSet(
-			attribute.String(DecisionKey, "dropped"), attribute.String(ReasonKey, reasonNames[r])))
+		t.kept[r] = attrs(attribute.String(DecisionKey, "kept"), attribute.String(ReasonKey, reasonNames[r]))
+		t.dropped[r] = attrs(attribute.String(DecisionKey, "dropped"), attribute.String(ReasonKey, reasonNames[r]))
 	}
 	for b := range numBounds {
-		t.overflow[b] = metric.WithAttributeSet(attribute.NewSet(
-			attribute.String(DecisionKey, "kept"), attribute.String(ReasonKey, "overflow"),
-			attribute.String(BoundKey, boundNames[b])))
+		t.overflow[b] = attrs(attribute.String(DecisionKey, "kept"), attribute.String(ReasonKey, "overflow"),
+			attribute.String(BoundKey, boundNames[b]))
 	}
-	t.dropRate = metric.WithAttributeSet(attribute.NewSet(attribute.String(ReasonKey, "rate")))
-	t.dropShutdwn = metric.WithAttributeSet(attribute.NewSet(attribute.String(ReasonKey, "shutdown")))
+	t.dropRate = attrs(attribute.String(ReasonKey, "rate"))
+	t.dropShutdwn = attrs(attribute.String(ReasonKey, "shutdown"))
 	return t, nil
+}
+
+func attrs(kvs ...attribute.KeyValue) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
 }
 
 // decided counts one decided trace.
 func (t *telemetry) decided(keep bool, r reason) {
 	if keep {
-		t.traces.Add(context.Background(), 1, t.kept[r])
+		t.traces.Add(context.Background(), 1, t.kept[r]...)
 		return
 	}
-	t.traces.Add(context.Background(), 1, t.dropped[r])
+	t.traces.Add(context.Background(), 1, t.dropped[r]...)
 }
 
 // overflowed counts one trace kept because a bound was reached.
 func (t *telemetry) overflowed(b bound) {
-	t.traces.Add(context.Background(), 1, t.overflow[b])
+	t.traces.Add(context.Background(), 1, t.overflow[b]...)
 	t.pending[b].Add(1)
 }
 
@@ -154,10 +157,10 @@ func (t *telemetry) droppedItems(spans, logs int, shutdown bool) {
 		opt = t.dropShutdwn
 	}
 	if spans > 0 {
-		t.spansDrop.Add(context.Background(), int64(spans), opt)
+		t.spansDrop.Add(context.Background(), int64(spans), opt...)
 	}
 	if logs > 0 {
-		t.logsDrop.Add(context.Background(), int64(logs), opt)
+		t.logsDrop.Add(context.Background(), int64(logs), opt...)
 	}
 }
 
