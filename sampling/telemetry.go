@@ -75,10 +75,10 @@ var boundNames = [numBounds]string{"max_traces", "max_spans_per_trace", "max_log
 
 // telemetry holds the instruments and their precomputed attribute sets.
 type telemetry struct {
-	traces      metric.Int64Counter
-	spansDrop   metric.Int64Counter
-	logsDrop    metric.Int64Counter
-	reg         metric.Registration
+	traces    metric.Int64Counter
+	spansDrop metric.Int64Counter
+	logsDrop  metric.Int64Counter
+	reg       metric.Registration
 	// The attribute sets are wrapped in slices once, so that Add needs no
 	// allocation for its variadic options.
 	kept        [numReasons][]metric.AddOption
