@@ -123,3 +123,19 @@ func TestTailLogShutdownDecidesHeldTraces(t *testing.T) {
 		t.Errorf("%s = %v; want shutdown 1 and rate 1", MetricLogRecordsDropped, got)
 	}
 }
+
+func TestTailForgetsOldDecisions(t *testing.T) {
+	// MaxTraces 1 remembers the least number of decisions, 1 024.
+	p := newPipeline(t, Tail{MaxTraces: 1}, withIDs(newSeededIDs(5)))
+	ctx, old := p.tracer.Start(context.Background(), "old")
+	old.End()
+	p.log(ctx, log.SeverityInfo, "dropped: the decision is remembered")
+	for range 4 * minRemembered {
+		_, s := p.tracer.Start(context.Background(), "newer")
+		s.End()
+	}
+	p.log(ctx, log.SeverityInfo, "passed: the decision is forgotten")
+	if got := p.logs.bodies(); !slices.Equal(got, []string{"passed: the decision is forgotten"}) {
+		t.Fatalf("exported %q; want only the record that came after its trace's decision was forgotten", got)
+	}
+}
