@@ -27,7 +27,9 @@ import (
 // MaxWait, which the duration rule counts. A trace known to be kept (an
 // error, a record at the level, a root open longer than Duration) is
 // decided at once and what it holds is passed on; its later spans and
-// records pass straight through. The rules are those of [Tail].
+// records pass straight through. The rules are those of [Tail]. A span's
+// status and events are seen when it ends: an error on a span still open
+// when its trace is decided (at MaxWait or Shutdown) does not count.
 //
 // Traces whose id falls in the kept share Rate are kept from their first
 // span and never held. Spans that are not sampled pass straight to the
@@ -35,16 +37,20 @@ import (
 //
 // The decisions of the last 4×MaxTraces traces decided (at least 1 024, at
 // most 131 072, about 50 bytes each) are remembered, so that spans and log
-// records that arrive after the decision follow it.
-// Those of a trace not started in this process, or decided too long ago to
-// be remembered, pass straight on.
+// records that arrive after the decision follow it: a child that ends after
+// MaxWait, an access log written after its request's span ended, a span
+// started by work left running after the trace was decided. Those of a
+// trace not started in this process, or decided too long ago to be
+// remembered, pass straight on.
 //
 // When a bound of [Tail] is reached, the trace that would exceed it is kept
 // at once: what it holds is passed on, and the rest of it passes straight
 // through; a new trace that finds MaxTraces traces waiting is kept without
-// being held. Memory does not grow past the bounds. Each overflow is counted
-// (see the package documentation) and reported to [otel.Handle], at most
-// once every five seconds with the counts since the last report.
+// being held. Memory does not grow past the bounds: the heap the processor
+// holds is about MaxBytes at most (the sizes of spans and records are
+// estimated on the high side), plus the remembered decisions. Each overflow
+// is counted (see the package documentation) and reported to [otel.Handle],
+// at most once every five seconds, with the counts since the last report.
 //
 // A TailProcessor is safe for concurrent use. It runs one goroutine,
 // which [TailProcessor.Shutdown] ends.
@@ -63,7 +69,6 @@ type TailProcessor struct {
 
 	closed       atomic.Bool
 	shutdownOnce sync.Once
-	shutdownErr  error
 	stop         chan struct{}
 	done         chan struct{}
 }
