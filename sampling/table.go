@@ -135,7 +135,7 @@ func (sh *shard) recall(id trace.TraceID) (keep, ok bool) {
 	return m.keep, ok
 }
 
-// shardOf returns the shard of trace id.
+// shardIndex returns the index of the shard of trace id.
 func shardIndex(id trace.TraceID) int {
 	return int(id[15]^id[11]^id[7]^id[3]) & (numShards - 1)
 }

@@ -37,7 +37,8 @@ const (
 	// "rate" (the background share, which also names every dropped
 	// trace), "overflow" (a bound was reached: kept without waiting) or
 	// "shutdown" (still undecided when the Shutdown deadline passed:
-	// dropped).
+	// dropped). A trace of the kept share is decided when it starts, so it
+	// counts as "rate" whatever else it holds.
 	ReasonKey = "observe.sampling.reason"
 	// BoundKey names the bound an overflow reached: "max_traces",
 	// "max_spans_per_trace", "max_logs_per_trace" or "max_bytes".
