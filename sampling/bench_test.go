@@ -2,7 +2,6 @@ package sampling
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -101,8 +100,12 @@ func BenchmarkSpanPath(b *testing.B) {
 // what the processor counted as held. "defaults" uses the default bounds
 // (MaxTraces binds); "max_bytes" lifts MaxTraces so that MaxBytes (at
 // 16 MiB) binds.
+//
+// It fails when the heap beyond "none" passes the documented bound: MaxBytes
+// plus the remembered decisions at memoBytes each.
 func BenchmarkOpenTraces(b *testing.B) {
 	const traces = 100_000
+	baseline := -1.0
 	for _, tc := range []struct {
 		name string
 		tail *Tail
@@ -160,6 +163,16 @@ func BenchmarkOpenTraces(b *testing.B) {
 				_ = mp.Shutdown(context.Background())
 			}
 			n := float64(b.N)
+			if tc.tail == nil {
+				baseline = heap / n
+			} else if baseline >= 0 {
+				cfg := tc.tail.withDefaults()
+				remembered := min(maxRemembered, max(minRemembered, 4*cfg.MaxTraces))
+				limit := float64(cfg.MaxBytes + int64(remembered)*memoBytes)
+				if extra := heap/n - baseline; extra > limit {
+					b.Errorf("the processor cost %.1f MiB of heap; want at most MaxBytes plus the remembered decisions, %.1f MiB", extra/(1<<20), limit/(1<<20))
+				}
+			}
 			b.ReportMetric(heap/n/(1<<20), "heap-MiB")
 			b.ReportMetric(held/n/(1<<20), "held-MiB")
 			b.ReportMetric(overflow/n, "overflow-traces")
@@ -174,5 +187,3 @@ func heapInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
-
-var _ = fmt.Sprint

@@ -36,7 +36,7 @@ import (
 // next processor, which ignores them as it would without this one.
 //
 // The decisions of the last 4×MaxTraces traces decided (at least 1 024, at
-// most 131 072, about 50 bytes each) are remembered, so that spans and log
+// most 131 072, about 64 bytes each) are remembered, so that spans and log
 // records that arrive after the decision follow it: a child that ends after
 // MaxWait, an access log written after its request's span ended, a span
 // started by work left running after the trace was decided. Those of a

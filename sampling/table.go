@@ -55,6 +55,10 @@ type heldRecord struct {
 	to  *logProcessor
 }
 
+// memoBytes is about what a remembered decision costs: its place in the
+// ring and in the map.
+const memoBytes = 64
+
 // memo is a remembered decision.
 type memo struct {
 	keep bool
