@@ -127,19 +127,23 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		return nil, fmt.Errorf("observe: %w", err)
 	}
 
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.Sampler)}
-	if p.span != nil {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p.span))
-	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithView(s.Views...)}
 	for _, rd := range p.readers {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(rd))
+	}
+	sdkMP := sdkmetric.NewMeterProvider(mpOpts...)
+	if err := p.chains(&s, sdkMP); err != nil {
+		return nil, errors.Join(fmt.Errorf("observe: %w", err), sdkMP.Shutdown(ctx), p.sinks.Shutdown(ctx))
+	}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.Sampler)}
+	if p.span != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p.span))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithProcessor(p.log)}
 
 	t := &Telemetry{
 		sdkTP:          sdktrace.NewTracerProvider(tpOpts...),
-		sdkMP:          sdkmetric.NewMeterProvider(mpOpts...),
+		sdkMP:          sdkMP,
 		sdkLP:          sdklog.NewLoggerProvider(lpOpts...),
 		propagator:     s.Propagator,
 		settings:       &s,

@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe/internal/settings"
+	"github.com/observe-go/observe/sampling"
 )
 
 // Option configures [Configure]. An option beats the environment variable
@@ -290,4 +291,19 @@ func WithoutRuntimeMetrics() Option {
 		off := false
 		c.RuntimeMetrics = &off
 	})
+}
+
+// WithTailSampling turns tail sampling on with t's rules: every trace with
+// an error or an exception, with a log record at or above t.Level (warn by
+// default), or whose local root lasted at least t.Duration is kept whole
+// with its log records, and a share t.Rate of the others, chosen from the
+// trace id. It overrides OBSERVE_TAIL_SAMPLING_DURATION,
+// OBSERVE_TAIL_SAMPLING_LEVEL and OBSERVE_TAIL_SAMPLING_RATE (tail sampling
+// is on when any of them is set). The console still shows every span and
+// record; exporters get what is kept; metrics are never sampled. The head
+// sampler must record every trace the tail sampler may keep: Configure
+// refuses an OTEL_TRACES_SAMPLER that drops traces, and a sampler given
+// with [WithSampler] is used as it is. See package sampling.
+func WithTailSampling(t sampling.Tail) Option {
+	return optionFunc(func(c *settings.Options) { c.Tail = &t })
 }

@@ -10,11 +10,13 @@ import (
 	"go.opentelemetry.io/contrib/processors/minsev"
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe/internal/settings"
 	"github.com/observe-go/observe/internal/sinks"
+	"github.com/observe-go/observe/sampling"
 )
 
 // pipeline is what [compose] made: the one processor at the head of each
@@ -28,8 +30,23 @@ type pipeline struct {
 	sinks          *sinks.Sinks
 }
 
-// compose builds every signal's pipeline from s. For spans and log records
-// it is, in order:
+// compose builds every signal's pipeline from s, in two steps: the sinks
+// and the metric readers first, which the MeterProvider needs; then, given
+// that MeterProvider for the stages' own metrics, the chains of spans and
+// log records ([pipeline.chains]). On error nothing composed so far is left
+// running.
+func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
+	sk, err := sinks.Build(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline{sinks: sk, metricsHandler: sk.MetricsHandler}
+	p.readers = append(sk.MetricReaders[:len(sk.MetricReaders):len(sk.MetricReaders)], s.MetricReaders...)
+	return p, nil
+}
+
+// chains composes the span and log record pipelines. For both it is, in
+// order:
 //
 //	record -> [level threshold: logs] -> [scrub] -> fan-out:
 //	    console (sees every span and record as it happens)
@@ -37,14 +54,9 @@ type pipeline struct {
 //	                               the user's processors and exporters
 //
 // Metrics skip the threshold, scrubbing and sampling: their attributes are
-// bounded and they stay full-fidelity. On error nothing composed so far is
-// left running.
-func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
-	sk, err := sinks.Build(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	p := &pipeline{sinks: sk, metricsHandler: sk.MetricsHandler}
+// bounded and they stay full-fidelity. mp records the stages' own metrics.
+func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
+	sk := p.sinks
 
 	// Spans.
 	var exported []sdktrace.SpanProcessor
@@ -59,7 +71,7 @@ func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
 	for _, e := range s.SpanExporters {
 		exported = append(exported, sdktrace.NewBatchSpanProcessor(e, s.BatchSpan...))
 	}
-	p.span = spanFanOut(append(sk.SpanPrinters[:len(sk.SpanPrinters):len(sk.SpanPrinters)], spanFanOut(exported)))
+	spanTail := spanFanOut(exported)
 
 	// Log records.
 	var logExported []sdklog.Processor
@@ -71,12 +83,23 @@ func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
 		logExported = append(logExported, sdklog.NewBatchProcessor(exp, s.BatchLog...))
 	}
 	logExported = append(logExported, s.LogProcessors...)
-	head := logFanOut(append(sk.LogPrinters[:len(sk.LogPrinters):len(sk.LogPrinters)], logFanOut(logExported)))
-	p.log = minsev.NewLogProcessor(head, severityOf{s.LogLevel})
+	logTail := logFanOut(logExported)
 
-	// Metrics.
-	p.readers = append(sk.MetricReaders[:len(sk.MetricReaders):len(sk.MetricReaders)], s.MetricReaders...)
-	return p, nil
+	if s.TailOn && spanTail != nil {
+		tail, err := sampling.NewTailProcessor(s.TailSampling, spanTail, sampling.WithMeterProvider(mp))
+		if err != nil {
+			return err
+		}
+		spanTail = tail
+		if logTail != nil {
+			logTail = tail.LogProcessor(logTail)
+		}
+	}
+
+	p.span = spanFanOut(append(sk.SpanPrinters[:len(sk.SpanPrinters):len(sk.SpanPrinters)], spanTail))
+	head := logFanOut(append(sk.LogPrinters[:len(sk.LogPrinters):len(sk.LogPrinters)], logTail))
+	p.log = minsev.NewLogProcessor(head, severityOf{s.LogLevel})
+	return nil
 }
 
 // severityOf turns a slog level into the OpenTelemetry severity of the

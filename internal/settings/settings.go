@@ -25,6 +25,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/sampling"
 )
 
 // Options is what the code says: the fields observe's options set. A zero
@@ -50,7 +51,9 @@ type Options struct {
 	WrapSpanExporter func(name string, e sdktrace.SpanExporter) sdktrace.SpanExporter
 	WrapLogExporter  func(name string, e sdklog.Exporter) sdklog.Exporter
 
-	Sampler    sdktrace.Sampler
+	Sampler sdktrace.Sampler
+	// Tail, when not nil, is the tail sampling of WithTailSampling.
+	Tail       *sampling.Tail
 	Propagator propagation.TextMapPropagator
 	LogLevel   slog.Leveler
 	// LogScope is the instrumentation scope of the application's records.
@@ -88,6 +91,11 @@ type Settings struct {
 	BatchSpan []sdktrace.BatchSpanProcessorOption
 	BatchLog  []sdklog.BatchProcessorOption
 	Periodic  []sdkmetric.PeriodicReaderOption
+
+	// TailOn says whether tail sampling is on, by TailSampling (the option's,
+	// else the variables').
+	TailOn       bool
+	TailSampling sampling.Tail
 
 	// ConsoleJSON asks the console for JSON lines; ConsoleColor for colour.
 	ConsoleJSON, ConsoleColor bool
@@ -146,8 +154,20 @@ func Resolve(o Options, known Known) (Settings, error) {
 		add(err)
 	}
 	if s.Sampler == nil {
-		s.Sampler, err = samplerFromEnv(r)
+		s.Sampler, err = sampling.HeadFromEnv(o.Lookup)
 		add(err)
+	}
+	if o.Tail != nil {
+		s.TailOn, s.TailSampling = true, *o.Tail
+		if err := s.TailSampling.Validate(); err != nil {
+			add(fmt.Errorf("WithTailSampling: %w", err))
+		}
+	} else {
+		s.TailSampling, s.TailOn, err = sampling.TailFromEnv(o.Lookup)
+		add(err)
+	}
+	if s.TailOn && o.Sampler == nil {
+		add(headStarvesTail(r))
 	}
 	if s.LogLevel == nil {
 		var l slog.Level
@@ -201,6 +221,17 @@ func Resolve(o Options, known Known) (Settings, error) {
 		return Settings{}, fmt.Errorf("observe: %w", errors.Join(errs...))
 	}
 	return s, nil
+}
+
+// headStarvesTail refuses a head sampler from the environment that drops
+// traces before the tail sampler can see them: tail sampling needs every
+// trace recorded.
+func headStarvesTail(r env.Reader) error {
+	name, ok := r.Get(env.TracesSampler)
+	if !ok || name == "always_on" || name == "parentbased_always_on" {
+		return nil
+	}
+	return &env.Error{Key: env.TracesSampler, Value: name, Err: errors.New("tail sampling (OBSERVE_TAIL_SAMPLING_* or WithTailSampling) needs every trace recorded, and this head sampler drops traces before the tail sampler sees them; unset it or use parentbased_always_on, and give the share to keep as OBSERVE_TAIL_SAMPLING_RATE")}
 }
 
 // exporterNames resolves the exporter names of one signal: the option's,
