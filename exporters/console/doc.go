@@ -106,9 +106,13 @@
 // until a write succeeds again; a write that a Flush, ForceFlush or
 // Shutdown waits for returns its error to that caller instead. A failed
 // write loses its chunk; its lines are counted in observe.console.dropped.
-// Shutting a part down twice has no further effect.
-// Once every part that was obtained is shut down and the buffer is
-// written, the Console runs no timer or goroutine.
+// Shutting a part down twice has no further effect. Once every part that
+// was obtained is shut down and the buffer is written, the Console runs no
+// timer or goroutine.
+//
+// Memory: besides the 1 MiB of waiting lines and the chunk being written,
+// a Console keeps for reuse the buffers its load made it grow, up to 1 MiB
+// each.
 //
 // Open spans are tracked in a map bounded to 10 000 entries; spans started
 // beyond that are printed unnested when they end.
