@@ -8,8 +8,8 @@
 // message followed by how many errors of the kind there were since the
 // last line:
 //
-//	observe: traces export failed, 512 spans lost (512 in total): connection refused
-//	observe: traces export failed, 512 spans lost (9216 in total): connection refused (18 times since 12:00:00)
+//	observe: traces export to otlp failed, 512 spans lost (512 in total): connection refused
+//	observe: traces export to otlp failed, 512 spans lost (9216 in total): connection refused (18 times since 12:00:00)
 //
 // Errors of a kind that stop coming inside the interval are written by
 // [Handler.Flush], or by the first Handle call after the interval.
