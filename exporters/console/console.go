@@ -70,15 +70,20 @@ func New(w io.Writer, opts ...Option) *Console {
 	}
 }
 
-// Flush writes out everything buffered and returns the error of the write,
-// if any.
-func (c *Console) Flush() error {
-	return c.out.flush()
+// Flush waits until everything buffered before the call is written to the
+// destination, or until ctx is done, and returns the error of the write, if
+// any. If ctx ends first, the error wraps ctx's error and says how many
+// lines are still waiting; they are written when the destination takes
+// them.
+func (c *Console) Flush(ctx context.Context) error {
+	return c.out.flush(ctx)
 }
 
 // SpanProcessor returns the Console's span processor. Every call returns the
-// same processor, also after it has been shut down. Register it with [sdktrace.WithSpanProcessor]; it writes
-// synchronously into the Console's buffer, so it needs no batching.
+// same processor, also after it has been shut down. Register it with
+// [sdktrace.WithSpanProcessor]; it formats each span on the calling
+// goroutine into the Console's buffer and never waits for the destination,
+// so it needs no batching.
 func (c *Console) SpanProcessor() sdktrace.SpanProcessor {
 	c.partsMu.Lock()
 	defer c.partsMu.Unlock()
@@ -94,8 +99,10 @@ func (c *Console) SpanProcessor() sdktrace.SpanProcessor {
 }
 
 // LogProcessor returns the Console's log processor. Every call returns the
-// same processor, also after it has been shut down. Register it with [sdklog.WithProcessor]; it writes
-// synchronously into the Console's buffer, so it needs no batching.
+// same processor, also after it has been shut down. Register it with
+// [sdklog.WithProcessor]; it formats each record on the calling goroutine
+// into the Console's buffer and never waits for the destination, so it
+// needs no batching.
 func (c *Console) LogProcessor() sdklog.Processor {
 	c.partsMu.Lock()
 	defer c.partsMu.Unlock()
@@ -136,17 +143,18 @@ func (c *Console) acquireLocked() {
 }
 
 // release flushes the buffer for a part being shut down. When it was the
-// last live part, it also stops the flush timer and waits for it, so that
-// nothing of the Console keeps running.
-func (c *Console) release() error {
+// last live part, it also reports the drops not yet reported and waits for
+// the write goroutine to return, so that nothing of the Console keeps
+// running. It returns by ctx's deadline whatever the destination does.
+func (c *Console) release(ctx context.Context) error {
 	c.partsMu.Lock()
 	c.live--
 	last := c.live == 0
 	c.partsMu.Unlock()
 	if last {
-		return c.out.close()
+		return c.out.close(ctx)
 	}
-	return c.out.flush()
+	return c.out.flush(ctx)
 }
 
 // part holds what the span processor, log processor and metric exporter
@@ -157,22 +165,19 @@ type part struct {
 	stopped atomic.Bool
 }
 
-// Shutdown flushes the Console's buffer; from then on the part ignores what
-// it receives. Only the first call has an effect. It flushes even if ctx is
-// done, so that no timer outlives the last part.
-func (p *part) Shutdown(context.Context) error {
+// Shutdown writes out the Console's buffer, within ctx's deadline; from
+// then on the part ignores what it receives. Only the first call has an
+// effect.
+func (p *part) Shutdown(ctx context.Context) error {
 	if !p.stopped.CompareAndSwap(false, true) {
 		return nil
 	}
-	return p.c.release()
+	return p.c.release(ctx)
 }
 
-// ForceFlush writes out the Console's buffer.
+// ForceFlush writes out the Console's buffer, within ctx's deadline.
 func (p *part) ForceFlush(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return p.c.out.flush()
+	return p.c.out.flush(ctx)
 }
 
 var bufPool = sync.Pool{New: func() any {

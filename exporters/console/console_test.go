@@ -60,7 +60,7 @@ func newPipeline(t *testing.T, opts ...console.Option) *pipeline {
 // lines flushes the Console and returns the lines written so far.
 func (p *pipeline) lines(t *testing.T) []string {
 	t.Helper()
-	if err := p.c.Flush(); err != nil {
+	if err := p.c.Flush(context.Background()); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
 	s := p.buf.String()

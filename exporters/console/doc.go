@@ -74,17 +74,45 @@
 // characters that break lines or reorder text; invalid UTF-8 becomes
 // U+FFFD.
 //
-// # Buffering and lifetime
+// # Buffering, drops and lifetime
 //
-// Recording a span or record costs its formatting and an append to an
-// in-memory buffer. The buffer is written to the destination when it
-// passes 32 KiB, on [Console.Flush] and on each part's ForceFlush and
-// Shutdown, and otherwise at most the flush interval ([WithFlushInterval],
-// 100ms by default) after a line is buffered. Errors writing in the
-// background go to [go.opentelemetry.io/otel.Handle]; Flush, ForceFlush
-// and Shutdown return them. Shutting a part down twice has no further
-// effect. Once every part that was obtained is shut down, the Console runs
-// no timer or goroutine.
+// Recording a span, record or metric export costs its formatting and an
+// append to an in-memory buffer; it never waits for the destination. The
+// Console's own goroutine writes the buffer to the destination when it
+// passes 32 KiB, when [Console.Flush] or a part's ForceFlush or Shutdown
+// waits for it, and otherwise about the flush interval
+// ([WithFlushInterval], 100ms by default) after a line is buffered. The
+// goroutine starts with the first line buffered and returns when it finds
+// the buffer empty.
+//
+// The buffer holds at most 1 MiB besides the chunk being written. When a
+// destination does not take lines as fast as they come (a pipe nobody
+// reads, a stalled terminal), a line that does not fit is dropped, never
+// waited for, and counted:
+//
+//   - The drops are passed to [go.opentelemetry.io/otel.Handle] as a
+//     [*DropError] naming the signal, for example "console: 812 lines of
+//     logs dropped (812 in total): the output is not being read fast enough
+//     and the 1024 KiB buffer is full": a second after the first drop, then
+//     at most once every 10 seconds while drops go on, and at Shutdown.
+//   - [Console.RegisterMetrics] registers the counter observe.console.dropped
+//     ({line}, attribute signal = traces, logs or metrics).
+//
+// Flush, ForceFlush and Shutdown return by their context's deadline
+// whatever the destination does. If lines are still waiting then, they
+// return an error that wraps the context's and says how many; the
+// goroutine stays blocked in the destination's Write and writes them when
+// it returns. Errors writing in the background go to otel.Handle, once
+// until a write succeeds again; a write that a Flush, ForceFlush or
+// Shutdown waits for returns its error to that caller instead. A failed
+// write loses its chunk; its lines are counted in observe.console.dropped.
+// Shutting a part down twice has no further effect. Once every part that
+// was obtained is shut down and the buffer is written, the Console runs no
+// timer or goroutine.
+//
+// Memory: besides the 1 MiB of waiting lines and the chunk being written,
+// a Console keeps for reuse the buffers its load made it grow, up to 1 MiB
+// each.
 //
 // Open spans are tracked in a map bounded to 10 000 entries; spans started
 // beyond that are printed unnested when they end.

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -88,4 +91,43 @@ func Example_interleaved() {
 	//         render a 800µs template=a.html
 	//       └ GET /a 2.00ms
 	//       └ GET /b 1.52s error: upstream timeout
+}
+
+// This example reports the lines a Console dropped as a metric of a
+// MeterProvider built after it, here read with a ManualReader.
+func ExampleConsole_RegisterMetrics() {
+	c := console.New(os.Stdout, console.WithTimestamps(false))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(c.SpanProcessor()))
+
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	if _, err := c.RegisterMetrics(mp); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	t0 := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
+	_, span := tp.Tracer("example").Start(context.Background(), "work", trace.WithTimestamp(t0))
+	span.End(trace.WithTimestamp(t0.Add(time.Millisecond)))
+	_ = tp.Shutdown(context.Background())
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				signal, _ := dp.Attributes.Value("signal")
+				fmt.Printf("%s %s signal=%s: %d\n", m.Name, m.Unit, signal.AsString(), dp.Value)
+			}
+		}
+	}
+	_ = mp.Shutdown(context.Background())
+	// Unordered output:
+	// work 1.00ms
+	// observe.console.dropped {line} signal=traces: 0
+	// observe.console.dropped {line} signal=logs: 0
+	// observe.console.dropped {line} signal=metrics: 0
 }

@@ -30,7 +30,7 @@ const (
 )
 
 // jsonLogProcessor writes each record as one flat JSON object per line,
-// synchronously, into the Console's buffer.
+// into the Console's buffer.
 type jsonLogProcessor struct {
 	part
 }
@@ -49,9 +49,8 @@ func (p *jsonLogProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
 	}
 	buf := getBuf()
 	*buf = p.c.appendJSONRecord(*buf, r)
-	p.c.out.append(*buf)
+	p.c.out.append(sigLogs, *buf)
 	putBuf(buf)
-	p.c.out.flushIfFull()
 	return nil
 }
 

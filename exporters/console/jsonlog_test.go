@@ -134,7 +134,7 @@ func TestJSONLogLineTimes(t *testing.T) {
 			if err := proc.OnEmit(context.Background(), &r); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Flush(); err != nil {
+			if err := c.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != tc.want+"\n" {

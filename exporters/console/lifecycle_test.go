@@ -62,7 +62,7 @@ func TestShutdownIdempotent(t *testing.T) {
 			if err := tp.Shutdown(ctx); err != nil {
 				t.Errorf("TracerProvider.Shutdown after the processor's: %v", err)
 			}
-			if err := c.Flush(); err != nil {
+			if err := c.Flush(context.Background()); err != nil {
 				t.Errorf("Flush: %v", err)
 			}
 			if got := buf.String(); got != before {
@@ -130,9 +130,14 @@ func TestBufferThreshold(t *testing.T) {
 		s.End()
 		written += len(name)
 	}
+	// The flush interval is an hour: only the threshold makes the
+	// console's goroutine write.
 	got := buf.String()
-	if len(got) < 32<<10 {
-		t.Fatalf("only %d bytes written after %d buffered; want the buffer written at 32 KiB", len(got), written)
+	for deadline := time.Now().Add(30 * time.Second); len(got) < 32<<10; got = buf.String() {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d bytes written after %d buffered; want the buffer written at 32 KiB", len(got), written)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if !strings.HasSuffix(got, "\n") {
 		t.Error("the buffer was written in the middle of a line")
@@ -189,8 +194,8 @@ func TestWriteError(t *testing.T) {
 				s.End()
 			}
 			if tt.flush {
-				if err := c.Flush(); !errors.Is(err, errWrite) {
-					t.Errorf("Flush() = %v, want %v", err, errWrite)
+				if err := c.Flush(context.Background()); !errors.Is(err, errWrite) {
+					t.Errorf("Flush = %v, want %v", err, errWrite)
 				}
 			}
 			for range tt.wantHandled {
@@ -254,7 +259,7 @@ func TestConsoleConcurrentSafe(t *testing.T) {
 	wg.Go(func() {
 		for range 20 {
 			_ = mp.ForceFlush(context.Background())
-			_ = c.Flush()
+			_ = c.Flush(context.Background())
 		}
 	})
 	wg.Wait()

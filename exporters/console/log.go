@@ -58,13 +58,12 @@ func (p *logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
 	b = c.appendPrefix(b, t, level, color, depth, false)
 	b = append(b, *text...)
 	b = append(b, '\n')
-	c.out.append(b)
+	c.out.append(sigLogs, b)
 	c.mu.Unlock()
 
 	*line = b
 	putBuf(line)
 	putBuf(text)
-	c.out.flushIfFull()
 	return nil
 }
 

@@ -54,12 +54,11 @@ func (e *metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetr
 	if len(b) > 0 {
 		c.mu.Lock()
 		c.lastTrace = trace.TraceID{}
-		c.out.append(b)
+		c.out.append(sigMetrics, b)
 		c.mu.Unlock()
 	}
 	*buf = b
 	putBuf(buf)
-	c.out.flushIfFull()
 	return nil
 }
 
@@ -167,7 +166,7 @@ type jsonMetricExporter struct {
 }
 
 func newJSONMetricExporter(c *Console) *jsonMetricExporter {
-	opts := []stdoutmetric.Option{stdoutmetric.WithWriter(c.out)}
+	opts := []stdoutmetric.Option{stdoutmetric.WithWriter(signalWriter{c.out, sigMetrics})}
 	if !c.cfg.timestamps {
 		opts = append(opts, stdoutmetric.WithoutTimestamps())
 	}

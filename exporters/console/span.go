@@ -49,15 +49,10 @@ func (p *spanProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 		c.open[sc.SpanID()] = e
 	}
 	if len(*line) > 0 {
-		c.out.append(*line)
+		c.out.append(sigTraces, *line)
 	}
 	c.mu.Unlock()
-
-	written := len(*line) > 0
 	putBuf(line)
-	if written {
-		c.out.flushIfFull()
-	}
 }
 
 // OnEnd writes the span's single line if it is still pending, or its
@@ -95,17 +90,16 @@ func (p *spanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		b = append(b, *text...)
 	}
 	b = append(b, '\n')
-	c.out.append(b)
+	c.out.append(sigTraces, b)
 	c.mu.Unlock()
 
 	*line = b
 	putBuf(line)
 	putBuf(text)
-	c.out.flushIfFull()
 }
 
 // jsonSpanProcessor writes each ended span as one JSON line through the
-// stdouttrace exporter, synchronously, into the Console's buffer. It leaves
+// stdouttrace exporter into the Console's buffer. It leaves
 // out spans that are not sampled.
 type jsonSpanProcessor struct {
 	part
@@ -115,7 +109,7 @@ type jsonSpanProcessor struct {
 var _ sdktrace.SpanProcessor = (*jsonSpanProcessor)(nil)
 
 func newJSONSpanProcessor(c *Console) *jsonSpanProcessor {
-	opts := []stdouttrace.Option{stdouttrace.WithWriter(c.out)}
+	opts := []stdouttrace.Option{stdouttrace.WithWriter(signalWriter{c.out, sigTraces})}
 	if !c.cfg.timestamps {
 		opts = append(opts, stdouttrace.WithoutTimestamps())
 	}
