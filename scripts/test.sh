@@ -146,9 +146,10 @@ echo "${version%%$'\n'*}"
 
 # ---- 2. the test collector -------------------------------------------------
 begin "build collector"
-# The stamp covers everything the build depends on, so the build (about a minute
-# on a cold Go cache) is skipped when nothing changed; go build's own cache makes
-# a rebuild with a warm cache take a few seconds anyway.
+# The stamp covers everything the build depends on, so the build (several
+# minutes of CPU on a cold Go cache: the load-balancing exporter brings in
+# k8s.io/client-go and the AWS SDK) is skipped when nothing changed; go build's
+# own cache makes a rebuild with a warm cache take seconds anyway.
 stamp="$(
 	{
 		go version

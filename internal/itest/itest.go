@@ -173,6 +173,7 @@ type process struct {
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // valid after done is closed
 	stopped sync.Once
+	killed  bool // set by the first stop: it had to kill the process
 }
 
 // startProcess starts bin and returns at once; its stdout and stderr are
@@ -207,7 +208,12 @@ func (p *process) exited() (bool, error) {
 }
 
 // stop sends SIGTERM, then kills the process if it has not exited after 5s.
-func (p *process) stop() {
+func (p *process) stop() { p.stopWithin(5 * time.Second) }
+
+// stopWithin sends SIGTERM, then kills the process if it has not exited after
+// grace. Only the first call does anything; it reports whether the process had
+// to be killed, and later calls report the same.
+func (p *process) stopWithin(grace time.Duration) (killed bool) {
 	p.stopped.Do(func() {
 		if done, _ := p.exited(); done {
 			return
@@ -217,11 +223,13 @@ func (p *process) stop() {
 		}
 		select {
 		case <-p.done:
-		case <-time.After(5 * time.Second):
+		case <-time.After(grace):
+			p.killed = true
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
 	})
+	return p.killed
 }
 
 // cleanup registers stopping p at the end of the test, and logging its output

@@ -226,6 +226,34 @@ func TestMissingBackendSkipsOrFails(t *testing.T) {
 	})
 }
 
+func TestStartCollectorWithReportsBadConfig(t *testing.T) {
+	binary(t, EnvOtelcolBin, "the OpenTelemetry Collector ("+EnvOtelcolBin+")")
+	t.Run("missing file", func(t *testing.T) {
+		f := runFake(t, func(tb testing.TB) {
+			StartCollectorWith(tb, CollectorSpec{Name: "nowhere", Config: "deploy/collector/missing.yaml"})
+		})
+		if !f.failed || !strings.Contains(f.msg, "nowhere") || !strings.Contains(f.msg, "deploy/collector/missing.yaml") {
+			t.Errorf("failed=%v msg=%q; want a failure naming the collector and its config", f.failed, f.msg)
+		}
+	})
+	t.Run("config the collector rejects", func(t *testing.T) {
+		// sampler.yaml without OBSERVE_BACKEND_ENDPOINT: the collector exits
+		// at start, and the failure carries its output.
+		f := runFake(t, func(tb testing.TB) {
+			StartCollectorWith(tb, CollectorSpec{
+				Name:   "sampler",
+				Config: "deploy/collector/sampler.yaml",
+				Env:    map[string]string{"OBSERVE_BACKEND_ENDPOINT": ""},
+				Addrs:  []string{"OBSERVE_SAMPLER_GRPC_ENDPOINT"},
+				Ports:  []string{"OBSERVE_COLLECTOR_METRICS_PORT"},
+			})
+		})
+		if !f.failed || !strings.Contains(f.msg, "sampler exited") || !strings.Contains(f.msg, "endpoint") {
+			t.Errorf("failed=%v msg=%q; want a failure saying the sampler exited, with its output", f.failed, f.msg)
+		}
+	})
+}
+
 func TestRequired(t *testing.T) {
 	for v, want := range map[string]bool{"": false, "0": false, "1": true, "true": true} {
 		t.Setenv(EnvRequired, v)
