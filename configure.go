@@ -53,8 +53,9 @@ type Telemetry struct {
 	metricsHandler http.Handler
 	slogDefault    *slogDefault // what WithSlogDefault replaced, or nil
 	// globals is set when Configure registered the providers as the
-	// OpenTelemetry globals.
+	// OpenTelemetry globals; errors is then the error handler it set.
 	globals bool
+	errors  *errhandler.Handler
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -169,7 +170,8 @@ func Configure(opts ...Option) (*Telemetry, error) {
 	}
 
 	if !s.NoGlobals {
-		otel.SetErrorHandler(errhandler.New(s.ErrorOut, errorInterval, nil))
+		t.errors = errhandler.New(s.ErrorOut, errorInterval, nil)
+		otel.SetErrorHandler(t.errors)
 		otel.SetTracerProvider(t.tp)
 		otel.SetMeterProvider(t.mp)
 		global.SetLoggerProvider(t.lp)
@@ -249,8 +251,12 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		if t.sdkTP == nil {
 			return
 		}
-		t.releaseGlobals()
 		t.shutdownErr = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
+		t.releaseGlobals()
+		if t.errors != nil {
+			// Counts of repeated errors still waiting are written now.
+			t.errors.Flush()
+		}
 	})
 	return t.shutdownErr
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"go.opentelemetry.io/contrib/processors/minsev"
@@ -14,6 +15,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/observe-go/observe/internal/selfobs"
 	"github.com/observe-go/observe/internal/settings"
 	"github.com/observe-go/observe/internal/sinks"
 	"github.com/observe-go/observe/sampling"
@@ -28,6 +30,7 @@ type pipeline struct {
 
 	metricsHandler http.Handler
 	sinks          *sinks.Sinks
+	queues         selfobs.Queues
 }
 
 // compose builds every signal's pipeline from s, in two steps: the sinks
@@ -58,29 +61,41 @@ func compose(ctx context.Context, s *settings.Settings) (*pipeline, error) {
 func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 	sk := p.sinks
 
+	// Every exporter is batched behind a gate that counts what a full
+	// queue drops, and wrapped to count what a failed export loses.
+	batchSpans := func(name string, exp sdktrace.SpanExporter) sdktrace.SpanProcessor {
+		q := p.queues.New(selfobs.Traces, name, s.SpanQueue)
+		return q.SpanProcessor(sdktrace.NewBatchSpanProcessor(q.SpanExporter(exp), s.BatchSpan...))
+	}
+	batchLogs := func(name string, exp sdklog.Exporter) sdklog.Processor {
+		q := p.queues.New(selfobs.Logs, name, s.LogQueue)
+		return q.LogProcessor(sdklog.NewBatchProcessor(q.LogExporter(exp), s.BatchLog...))
+	}
+
 	// Spans.
 	var exported []sdktrace.SpanProcessor
 	for _, e := range sk.SpanExporters {
-		exp := e.Exporter
+		exp := sk.Lost.SpanExporter(e.Name, e.Exporter)
 		if s.WrapSpanExporter != nil {
 			exp = s.WrapSpanExporter(e.Name, exp)
 		}
-		exported = append(exported, sdktrace.NewBatchSpanProcessor(exp, s.BatchSpan...))
+		exported = append(exported, batchSpans(e.Name, exp))
 	}
 	exported = append(exported, s.SpanProcessors...)
-	for _, e := range s.SpanExporters {
-		exported = append(exported, sdktrace.NewBatchSpanProcessor(e, s.BatchSpan...))
+	for i, e := range s.SpanExporters {
+		name := optionExporterName(i)
+		exported = append(exported, batchSpans(name, sk.Lost.SpanExporter(name, e)))
 	}
 	spanTail := spanFanOut(exported)
 
 	// Log records.
 	var logExported []sdklog.Processor
 	for _, e := range sk.LogExporters {
-		exp := e.Exporter
+		exp := sk.Lost.LogExporter(e.Name, e.Exporter)
 		if s.WrapLogExporter != nil {
 			exp = s.WrapLogExporter(e.Name, exp)
 		}
-		logExported = append(logExported, sdklog.NewBatchProcessor(exp, s.BatchLog...))
+		logExported = append(logExported, batchLogs(e.Name, exp))
 	}
 	logExported = append(logExported, s.LogProcessors...)
 	logTail := logFanOut(logExported)
@@ -99,7 +114,25 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 	p.span = spanFanOut(append(sk.SpanPrinters[:len(sk.SpanPrinters):len(sk.SpanPrinters)], spanTail))
 	head := logFanOut(append(sk.LogPrinters[:len(sk.LogPrinters):len(sk.LogPrinters)], logTail))
 	p.log = minsev.NewLogProcessor(head, severityOf{s.LogLevel})
-	return nil
+
+	// The sinks' own counters, on the Telemetry's metrics.
+	_, err1 := sk.Lost.RegisterMetrics(mp)
+	_, err2 := p.queues.RegisterMetrics(mp)
+	errs := []error{err1, err2}
+	for _, c := range sk.Consoles {
+		_, err := c.RegisterMetrics(mp)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// optionExporterName names the i-th exporter given with WithSpanExporter in
+// self-telemetry and error messages.
+func optionExporterName(i int) string {
+	if i == 0 {
+		return "WithSpanExporter"
+	}
+	return "WithSpanExporter#" + strconv.Itoa(i+1)
 }
 
 // severityOf turns a slog level into the OpenTelemetry severity of the

@@ -90,6 +90,8 @@ type Settings struct {
 
 	BatchSpan []sdktrace.BatchSpanProcessorOption
 	BatchLog  []sdklog.BatchProcessorOption
+	// SpanQueue and LogQueue are the batch processors' queue sizes.
+	SpanQueue, LogQueue int
 	Periodic  []sdkmetric.PeriodicReaderOption
 
 	// TailOn says whether tail sampling is on, by TailSampling (the option's,
@@ -198,9 +200,9 @@ func Resolve(o Options, known Known) (Settings, error) {
 	add(err)
 	s.OTLP, err = r.OTLP()
 	add(err)
-	s.BatchSpan, err = batchSpanOptions(r)
+	s.BatchSpan, s.SpanQueue, err = batchSpanOptions(r)
 	add(err)
-	s.BatchLog, err = batchLogOptions(r)
+	s.BatchLog, s.LogQueue, err = batchLogOptions(r)
 	add(err)
 	s.Periodic, err = periodicOptions(r)
 	add(err)
@@ -311,7 +313,7 @@ func readBatch(r env.Reader, delayKey, timeoutKey, queueKey, batchKey string) (b
 	if s.batch, s.batchSet, err = r.PositiveInt(batchKey); err != nil {
 		errs = append(errs, err)
 	}
-	queue, batch := 2048, 512 // the specification's defaults, for both processors
+	queue, batch := defaultQueue, defaultBatch
 	if s.queueSet {
 		queue = s.queue
 	}
@@ -324,7 +326,19 @@ func readBatch(r env.Reader, delayKey, timeoutKey, queueKey, batchKey string) (b
 	return s, errors.Join(errs...)
 }
 
-func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, error) {
+// queueSize is the queue size in effect: the variable's, else the
+// specification's default.
+func (s batchSettings) queueSize() int {
+	if s.queueSet {
+		return s.queue
+	}
+	return defaultQueue
+}
+
+// The specification's defaults, for both processors.
+const defaultQueue, defaultBatch = 2048, 512
+
+func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, int, error) {
 	s, err := readBatch(r, env.BSPScheduleDelay, env.BSPExportTimeout, env.BSPMaxQueueSize, env.BSPMaxExportBatchSize)
 	var opts []sdktrace.BatchSpanProcessorOption
 	if s.delaySet {
@@ -339,10 +353,10 @@ func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, error)
 	if s.batchSet {
 		opts = append(opts, sdktrace.WithMaxExportBatchSize(s.batch))
 	}
-	return opts, err
+	return opts, s.queueSize(), err
 }
 
-func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, error) {
+func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, int, error) {
 	s, err := readBatch(r, env.BLRPScheduleDelay, env.BLRPExportTimeout, env.BLRPMaxQueueSize, env.BLRPMaxExportBatchSize)
 	var opts []sdklog.BatchProcessorOption
 	if s.delaySet {
@@ -357,7 +371,7 @@ func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, error) {
 	if s.batchSet {
 		opts = append(opts, sdklog.WithExportMaxBatchSize(s.batch))
 	}
-	return opts, err
+	return opts, s.queueSize(), err
 }
 
 func periodicOptions(r env.Reader) ([]sdkmetric.PeriodicReaderOption, error) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/observe-go/observe/exporters/console"
 	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/internal/selfobs"
 	"github.com/observe-go/observe/internal/settings"
 )
 
@@ -51,6 +52,13 @@ type Sinks struct {
 	// PrometheusAddr is the address the prometheus exporter listens on,
 	// or nil when it is not in use.
 	PrometheusAddr net.Addr
+
+	// Lost counts what failed exports lost; the metric exporters are
+	// wrapped by it already, the span and log exporters are the
+	// composer's to wrap.
+	Lost *selfobs.Lost
+	// Consoles are the consoles in use, whose dropped lines are counted.
+	Consoles []*console.Console
 }
 
 // Shutdown shuts down every sink. Use it only for sinks that were not
@@ -91,6 +99,7 @@ type builder struct {
 	// periodic readers; made on first use.
 	producer     sdkmetric.Producer
 	producerMade bool
+	lost         *selfobs.Lost
 }
 
 func (b *builder) console(json bool) *console.Console {
@@ -110,8 +119,13 @@ func (b *builder) console(json bool) *console.Console {
 // Build makes the sinks that s names. On error, whatever was made is shut
 // down again: no port stays bound and no goroutine runs.
 func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
-	b := &builder{s: s, consoles: map[bool]*console.Console{}}
-	out := &Sinks{}
+	b := &builder{s: s, consoles: map[bool]*console.Console{}, lost: &selfobs.Lost{}}
+	out := &Sinks{Lost: b.lost}
+	defer func() {
+		for _, c := range b.consoles {
+			out.Consoles = append(out.Consoles, c)
+		}
+	}()
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, out.Shutdown(ctx))
@@ -201,7 +215,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return sdkmetric.NewPeriodicReader(e, b.periodic()...), nil
+			return sdkmetric.NewPeriodicReader(b.lost.MetricExporter("otlp", e), b.periodic()...), nil
 		},
 		func(ctx context.Context, b *builder) (logSink, error) {
 			e, err := newOTLPLogExporter(ctx, b.s.OTLP[2])

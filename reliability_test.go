@@ -1,0 +1,170 @@
+package observe_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/observe-go/observe"
+)
+
+// gateExporter holds every export until it is opened, then counts the
+// spans it gets; with fail set it refuses them instead.
+type gateExporter struct {
+	open     chan struct{}
+	once     sync.Once
+	exported atomic.Int64
+	fail     bool
+}
+
+func newGate() *gateExporter { return &gateExporter{open: make(chan struct{})} }
+
+func (g *gateExporter) release() { g.once.Do(func() { close(g.open) }) }
+
+func (g *gateExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if g.fail {
+		return errors.New("backend refused the batch")
+	}
+	g.exported.Add(int64(len(spans)))
+	return nil
+}
+
+func (g *gateExporter) Shutdown(context.Context) error { return nil }
+
+// metricValue reads the sum of a metric's samples from an exposition.
+func metricValue(t *testing.T, body, name string) int64 {
+	t.Helper()
+	var sum int64
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `(\{[^}]*\})? ([0-9.e+]+)$`)
+	for _, m := range re.FindAllStringSubmatch(body, -1) {
+		f, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += int64(f)
+	}
+	return sum
+}
+
+// Nothing accepted is lost without a count: when the export queue is full,
+// every span is either exported or counted as dropped, and the drop is
+// reported on the error output.
+func TestFullQueueDropsAreCounted(t *testing.T) {
+	gate := newGate()
+	errs := &syncBuffer{}
+	tel := configureWithGlobals(t, map[string]string{
+		"OTEL_TRACES_EXPORTER":           "none",
+		"OTEL_BSP_MAX_QUEUE_SIZE":        "4",
+		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "2",
+	}, errs, observe.WithSpanExporter(gate))
+	const spans = 50
+	tracer := tel.TracerProvider().Tracer("test")
+	for range spans {
+		_, s := tracer.Start(context.Background(), "op")
+		s.End()
+	}
+	dropped := metricValue(t, scrape(t, tel.MetricsHandler()), "observe_queue_dropped_total")
+	if dropped < spans-4-2-2 {
+		t.Errorf("observe.queue.dropped = %d with a blocked exporter and a queue of 4; want at least %d", dropped, spans-8)
+	}
+	gate.release()
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The last report, written at Shutdown, gives the total.
+	totals := regexp.MustCompile(`spans dropped before export to WithSpanExporter \((\d+) in total\)`).FindAllStringSubmatch(errs.String(), -1)
+	if len(totals) == 0 {
+		t.Fatalf("the error output does not report the drop:\n%s", errs)
+	}
+	total, _ := strconv.ParseInt(totals[len(totals)-1][1], 10, 64)
+	if got := gate.exported.Load() + total; got != spans {
+		t.Errorf("exported %d + dropped %d = %d; want every one of the %d spans accounted for", gate.exported.Load(), total, got, spans)
+	}
+}
+
+// A failed export names the signal and the exporter, and counts what it
+// lost.
+func TestFailedExportIsCountedAndNamed(t *testing.T) {
+	gate := newGate()
+	gate.fail = true
+	gate.release()
+	errs := &syncBuffer{}
+	tel := configureWithGlobals(t, map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_BSP_SCHEDULE_DELAY": "10"}, errs, observe.WithSpanExporter(gate))
+	for range 3 {
+		_, s := tel.TracerProvider().Tracer("test").Start(context.Background(), "op")
+		s.End()
+	}
+	// The batch processor exports on its own schedule and reports the
+	// failure to the error handler.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errs.String(), "failed") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if lost := metricValue(t, scrape(t, tel.MetricsHandler()), "observe_exporter_dropped_total"); lost != 3 {
+		t.Errorf("observe.exporter.dropped = %d; want the 3 spans of the failed export", lost)
+	}
+	if !strings.Contains(errs.String(), "traces export to WithSpanExporter failed, 3 spans lost") {
+		t.Errorf("the error output does not name the signal, exporter and loss:\n%s", errs)
+	}
+}
+
+// Standard output that nobody reads never holds a request: the console
+// drops and counts, and Shutdown returns by its deadline.
+func TestUnreadStdoutNeverBlocksRequests(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	tel, err := observe.Configure(observe.WithoutGlobals(), observe.WithEnvLookup(envMap(nil)), observe.WithConsoleWriter(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tel.InstrumentHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tel.Logger().InfoContext(r.Context(), "handling", "payload", strings.Repeat("x", 512))
+	}))
+	// A pipe buffer holds 64 KiB and the console 1 MiB: 5 000 requests
+	// with two lines each write several times that.
+	for i := range 5000 {
+		done := make(chan struct{})
+		go func() {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("request %d did not complete: it waits on standard output", i)
+		}
+	}
+	body := scrape(t, tel.MetricsHandler())
+	if metricValue(t, body, "observe_console_dropped_total") == 0 {
+		t.Error("the console dropped nothing, or did not count it")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = tel.Shutdown(ctx)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("Shutdown took %v with a 200ms deadline", took)
+	}
+	if err == nil {
+		t.Error("Shutdown reported nothing, though the console could not write what it held")
+	}
+}
