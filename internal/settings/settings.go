@@ -92,7 +92,7 @@ type Settings struct {
 	BatchLog  []sdklog.BatchProcessorOption
 	// SpanQueue and LogQueue are the batch processors' queue sizes.
 	SpanQueue, LogQueue int
-	Periodic  []sdkmetric.PeriodicReaderOption
+	Periodic            []sdkmetric.PeriodicReaderOption
 
 	// TailOn says whether tail sampling is on, by TailSampling (the option's,
 	// else the variables').
