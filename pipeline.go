@@ -63,12 +63,18 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 
 	// Every exporter is batched behind a gate that counts what a full
 	// queue drops, and wrapped to count what a failed export loses.
-	batchSpans := func(name string, exp sdktrace.SpanExporter) sdktrace.SpanProcessor {
+	batchSpans := func(name string, exp sdktrace.SpanExporter, r *selfobs.Retry) sdktrace.SpanProcessor {
 		q := p.queues.New(selfobs.Traces, name, s.SpanQueue)
+		if r != nil {
+			q.OnShutdown(r.Close)
+		}
 		return q.SpanProcessor(sdktrace.NewBatchSpanProcessor(q.SpanExporter(exp), s.BatchSpan...))
 	}
-	batchLogs := func(name string, exp sdklog.Exporter) sdklog.Processor {
+	batchLogs := func(name string, exp sdklog.Exporter, r *selfobs.Retry) sdklog.Processor {
 		q := p.queues.New(selfobs.Logs, name, s.LogQueue)
+		if r != nil {
+			q.OnShutdown(r.Close)
+		}
 		return q.LogProcessor(sdklog.NewBatchProcessor(q.LogExporter(exp), s.BatchLog...))
 	}
 
@@ -79,12 +85,12 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 		if s.WrapSpanExporter != nil {
 			exp = s.WrapSpanExporter(e.Name, exp)
 		}
-		exported = append(exported, batchSpans(e.Name, exp))
+		exported = append(exported, batchSpans(e.Name, exp, e.Retry))
 	}
 	exported = append(exported, s.SpanProcessors...)
 	for i, e := range s.SpanExporters {
 		name := optionExporterName(i)
-		exported = append(exported, batchSpans(name, sk.Lost.SpanExporter(name, e)))
+		exported = append(exported, batchSpans(name, sk.Lost.SpanExporter(name, e), nil))
 	}
 	spanTail := spanFanOut(exported)
 
@@ -95,7 +101,7 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 		if s.WrapLogExporter != nil {
 			exp = s.WrapLogExporter(e.Name, exp)
 		}
-		logExported = append(logExported, batchLogs(e.Name, exp))
+		logExported = append(logExported, batchLogs(e.Name, exp, e.Retry))
 	}
 	logExported = append(logExported, s.LogProcessors...)
 	logTail := logFanOut(logExported)

@@ -3,6 +3,8 @@ package observe_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,8 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/observe-go/observe"
 )
@@ -166,5 +170,82 @@ func TestUnreadStdoutNeverBlocksRequests(t *testing.T) {
 	}
 	if err == nil {
 		t.Error("Shutdown reported nothing, though the console could not write what it held")
+	}
+}
+
+// After a 503 outage shorter than the export timeout, every span of the
+// outage is delivered: the export is retried, and each failed attempt is
+// reported.
+func TestRecoveryAfterOutage(t *testing.T) {
+	var calls, spans atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans.Add(int64(len(ss.Spans)))
+			}
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer srv.Close()
+	errs := &syncBuffer{}
+	tel := configureWithGlobals(t, map[string]string{
+		"OTEL_TRACES_EXPORTER":        "otlp",
+		"OTEL_METRICS_EXPORTER":       "none",
+		"OTEL_LOGS_EXPORTER":          "none",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
+	}, errs)
+	for range 10 {
+		_, s := tel.TracerProvider().Tracer("test").Start(context.Background(), "op")
+		s.End()
+	}
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+	if spans.Load() != 10 {
+		t.Errorf("the collector got %d spans after the outage; want all 10", spans.Load())
+	}
+	if !strings.Contains(errs.String(), "traces export to otlp: attempt 1 failed, retrying") {
+		t.Errorf("the failed attempt was not reported:\n%s", errs)
+	}
+}
+
+// Shutdown against a gRPC endpoint that refuses connections tries the last
+// export once, as over HTTP, and returns well before its deadline.
+func TestShutdownAgainstRefusedGRPC(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close() // nothing listens there now
+	for _, proto := range []string{"grpc", "http/protobuf"} {
+		t.Run(proto, func(t *testing.T) {
+			tel, err := observe.Configure(observe.WithoutGlobals(), observe.WithEnvLookup(envMap(map[string]string{
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + addr,
+				"OTEL_EXPORTER_OTLP_PROTOCOL": proto,
+			})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, s := tel.TracerProvider().Tracer("test").Start(context.Background(), "op")
+			s.End()
+			tel.Logger().Info("a record")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err = tel.Shutdown(ctx)
+			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				t.Fatalf("Shutdown ran into its deadline: %v", err)
+			}
+		})
 	}
 }

@@ -44,6 +44,7 @@ type Queue struct {
 	dropped atomic.Int64
 
 	mu       sync.Mutex
+	before   []func()    // run when shutdown begins
 	reported int64       // dropped, as last reported
 	timer    *time.Timer // a report to come, or nil
 	last     time.Time   // when the last report was made
@@ -81,6 +82,24 @@ func (qs *Queues) RegisterMetrics(mp metric.MeterProvider) (metric.Registration,
 		}
 		return nil
 	}, ctr)
+}
+
+// OnShutdown makes f run when the gated processor's Shutdown begins, before
+// the processor exports what it holds (such as [Retry.Close], so that those
+// exports are tried once).
+func (q *Queue) OnShutdown(f func()) {
+	q.mu.Lock()
+	q.before = append(q.before, f)
+	q.mu.Unlock()
+}
+
+func (q *Queue) shuttingDown() {
+	q.mu.Lock()
+	fs := q.before
+	q.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // Dropped returns how many items q dropped.
@@ -177,6 +196,7 @@ func (g *gatedSpans) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 func (g *gatedSpans) Shutdown(ctx context.Context) error {
+	g.q.shuttingDown()
 	err := g.SpanProcessor.Shutdown(ctx)
 	g.q.closed()
 	return err
@@ -216,6 +236,7 @@ func (g *gatedLogs) OnEmit(ctx context.Context, r *sdklog.Record) error {
 }
 
 func (g *gatedLogs) Shutdown(ctx context.Context) error {
+	g.q.shuttingDown()
 	err := g.Processor.Shutdown(ctx)
 	g.q.closed()
 	return err

@@ -26,10 +26,13 @@ import (
 	"github.com/observe-go/observe/internal/settings"
 )
 
-// Named is an exporter with the name that chose it.
+// Named is an exporter with the name that chose it, and the retries of
+// its exports when observe makes them (OTLP), to be closed when shutdown
+// begins.
 type Named[E any] struct {
 	Name     string
 	Exporter E
+	Retry    *selfobs.Retry
 }
 
 // Sinks are the exporters of the three signals, ready to be composed.
@@ -141,7 +144,7 @@ func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
 			out.SpanPrinters = append(out.SpanPrinters, sink.printer)
 		}
 		if sink.exporter != nil {
-			out.SpanExporters = append(out.SpanExporters, Named[sdktrace.SpanExporter]{name, sink.exporter})
+			out.SpanExporters = append(out.SpanExporters, Named[sdktrace.SpanExporter]{name, sink.exporter, sink.retry})
 		}
 	}
 	for _, name := range s.Logs {
@@ -153,7 +156,7 @@ func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
 			out.LogPrinters = append(out.LogPrinters, sink.printer)
 		}
 		if sink.exporter != nil {
-			out.LogExporters = append(out.LogExporters, Named[sdklog.Exporter]{name, sink.exporter})
+			out.LogExporters = append(out.LogExporters, Named[sdklog.Exporter]{name, sink.exporter, sink.retry})
 		}
 	}
 
@@ -208,24 +211,46 @@ func init() {
 	registerBuiltin("otlp",
 		func(ctx context.Context, b *builder) (spanSink, error) {
 			e, err := newOTLPSpanExporter(ctx, b.s.OTLP[0])
-			return spanSink{exporter: e}, err
+			if err != nil {
+				return spanSink{}, err
+			}
+			r := selfobs.NewRetry(selfobs.Traces, "otlp")
+			return spanSink{exporter: r.SpanExporter(e), retry: r}, nil
 		},
 		func(ctx context.Context, b *builder) (sdkmetric.Reader, error) {
 			e, err := newOTLPMetricExporter(ctx, b.s.OTLP[1])
 			if err != nil {
 				return nil, err
 			}
-			return sdkmetric.NewPeriodicReader(b.lost.MetricExporter("otlp", e), b.periodic()...), nil
+			r := selfobs.NewRetry(selfobs.Metrics, "otlp")
+			rd := sdkmetric.NewPeriodicReader(b.lost.MetricExporter("otlp", r.MetricExporter(e)), b.periodic()...)
+			return closingReader{Reader: rd, retry: r}, nil
 		},
 		func(ctx context.Context, b *builder) (logSink, error) {
 			e, err := newOTLPLogExporter(ctx, b.s.OTLP[2])
-			return logSink{exporter: e}, err
+			if err != nil {
+				return logSink{}, err
+			}
+			r := selfobs.NewRetry(selfobs.Logs, "otlp")
+			return logSink{exporter: r.LogExporter(e), retry: r}, nil
 		})
 	registerBuiltin("prometheus", nil,
 		func(_ context.Context, b *builder) (sdkmetric.Reader, error) {
 			b.serve = true
 			return nil, nil
 		}, nil)
+}
+
+// closingReader ends its exporter's retries when its Shutdown begins, so
+// that the last export is tried once.
+type closingReader struct {
+	sdkmetric.Reader
+	retry *selfobs.Retry
+}
+
+func (r closingReader) Shutdown(ctx context.Context) error {
+	r.retry.Close()
+	return r.Reader.Shutdown(ctx)
 }
 
 // periodic returns the periodic readers' options: the settings' interval

@@ -16,6 +16,9 @@ import (
 	"github.com/observe-go/observe/internal/env"
 )
 
+// The exporters' own retries are off: selfobs.Retry retries, reporting
+// every failed attempt, and tries once at Shutdown.
+//
 // Every setting is passed to the exporters as an option, so that they do
 // not fall back on their own reading of the process environment, which
 // drops malformed values with only a log line and cannot use a replaced
@@ -28,6 +31,9 @@ func newOTLPSpanExporter(ctx context.Context, s env.OTLP) (sdktrace.SpanExporter
 			otlptracegrpc.WithEndpointURL(s.Endpoint.String()),
 			otlptracegrpc.WithHeaders(s.HeaderMap()),
 			otlptracegrpc.WithTimeout(s.Timeout),
+			// observe retries, reports each failed attempt, and stops
+			// retrying at Shutdown (selfobs.Retry).
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
 		}
 		if s.Gzip {
 			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
@@ -43,6 +49,7 @@ func newOTLPSpanExporter(ctx context.Context, s env.OTLP) (sdktrace.SpanExporter
 		otlptracehttp.WithHeaders(s.HeaderMap()),
 		otlptracehttp.WithTimeout(s.Timeout),
 		otlptracehttp.WithCompression(comp),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}),
 	)
 }
 
@@ -52,6 +59,9 @@ func newOTLPMetricExporter(ctx context.Context, s env.OTLP) (sdkmetric.Exporter,
 			otlpmetricgrpc.WithEndpointURL(s.Endpoint.String()),
 			otlpmetricgrpc.WithHeaders(s.HeaderMap()),
 			otlpmetricgrpc.WithTimeout(s.Timeout),
+			// observe retries, reports each failed attempt, and stops
+			// retrying at Shutdown (selfobs.Retry).
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}),
 		}
 		if s.Gzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
@@ -67,6 +77,7 @@ func newOTLPMetricExporter(ctx context.Context, s env.OTLP) (sdkmetric.Exporter,
 		otlpmetrichttp.WithHeaders(s.HeaderMap()),
 		otlpmetrichttp.WithTimeout(s.Timeout),
 		otlpmetrichttp.WithCompression(comp),
+		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}),
 	)
 }
 
@@ -76,6 +87,9 @@ func newOTLPLogExporter(ctx context.Context, s env.OTLP) (sdklog.Exporter, error
 			otlploggrpc.WithEndpointURL(s.Endpoint.String()),
 			otlploggrpc.WithHeaders(s.HeaderMap()),
 			otlploggrpc.WithTimeout(s.Timeout),
+			// observe retries, reports each failed attempt, and stops
+			// retrying at Shutdown (selfobs.Retry).
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: false}),
 		}
 		if s.Gzip {
 			opts = append(opts, otlploggrpc.WithCompressor("gzip"))
@@ -91,5 +105,6 @@ func newOTLPLogExporter(ctx context.Context, s env.OTLP) (sdklog.Exporter, error
 		otlploghttp.WithHeaders(s.HeaderMap()),
 		otlploghttp.WithTimeout(s.Timeout),
 		otlploghttp.WithCompression(comp),
+		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
 	)
 }

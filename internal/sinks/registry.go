@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/observe-go/observe/internal/selfobs"
 	"github.com/observe-go/observe/internal/settings"
 )
 
@@ -30,12 +31,14 @@ type (
 type spanSink struct {
 	printer  sdktrace.SpanProcessor
 	exporter sdktrace.SpanExporter
+	retry    *selfobs.Retry
 }
 
 // logSink is what one log exporter name gives.
 type logSink struct {
 	printer  sdklog.Processor
 	exporter sdklog.Exporter
+	retry    *selfobs.Retry
 }
 
 // registry holds every exporter name of each signal, built-in and
