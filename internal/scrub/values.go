@@ -1,0 +1,604 @@
+package scrub
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Names of the value rules, as they appear in markers and in [Match.Rule].
+const (
+	RuleCardNumber     = "card number"
+	RuleJWT            = "jwt"
+	RuleBearer         = "bearer token"
+	RuleBasic          = "basic credentials"
+	RulePrivateKey     = "private key"
+	RuleURLCredentials = "url credentials"
+)
+
+// finding is a stretch of a string to redact.
+type finding struct {
+	start, end int
+	rule       string
+	marker     string
+	key        string // for key=value forms: the key as written in the string
+}
+
+// Byte classes for the one-pass prefilter of a string value: a string with
+// none of these (and fewer than 13 digits) cannot match a value rule or hold
+// a key=value form, and is passed on after one table-driven pass.
+const (
+	cSep   uint8 = 1 << iota // '=' or ':': key=value forms, URLs
+	cJ                       // 'J': "eyJ" starts a JWT
+	cSpace                   // ' ': "Bearer x", "Basic x"
+	cB                       // 'b' or 'B'
+	cDash                    // '-': "-----BEGIN"
+	cAt                      // '@': URL credentials
+)
+
+var classTab, digitTab = func() (c, d [256]uint8) {
+	c['='], c[':'] = cSep, cSep
+	c['J'] = cJ
+	c[' '] = cSpace
+	c['b'], c['B'] = cB, cB
+	c['-'] = cDash
+	c['@'] = cAt
+	for b := '0'; b <= '9'; b++ {
+		d[b] = 1
+	}
+	return c, d
+}()
+
+// classify returns the classes of the bytes of s and its number of digits.
+func classify(s string) (flags uint8, digits int) {
+	for i := 0; i < len(s); i++ {
+		flags |= classTab[s[i]]
+		digits += int(digitTab[s[i]])
+	}
+	return flags, digits
+}
+
+// mayHoldValue reports whether a string of these classes may match a
+// value rule.
+func mayHoldValue(flags uint8, digits int) bool {
+	return digits >= 13 || flags&(cJ|cDash) != 0 ||
+		flags&(cSpace|cB) == cSpace|cB || flags&(cSep|cAt) == cSep|cAt
+}
+
+// findValues appends the value rules' findings in s.
+func findValues(s string, flags uint8, digits int, out []finding) []finding {
+	if digits >= 13 {
+		out = findCards(s, out)
+	}
+	if flags&cJ != 0 {
+		out = findJWTs(s, out)
+	}
+	if flags&(cSpace|cB) == cSpace|cB {
+		out = findAuthSchemes(s, out)
+	}
+	if flags&cDash != 0 {
+		out = findPEM(s, out)
+	}
+	if flags&(cSep|cAt) == cSep|cAt {
+		out = findURLCredentials(s, out)
+	}
+	return out
+}
+
+const (
+	markerCard     = "[REDACTED: " + RuleCardNumber + "]"
+	markerJWT      = "[REDACTED: " + RuleJWT + "]"
+	markerBearer   = "[REDACTED: " + RuleBearer + "]"
+	markerBasic    = "[REDACTED: " + RuleBasic + "]"
+	markerPEM      = "[REDACTED: " + RulePrivateKey + "]"
+	markerURLCreds = "[REDACTED: " + RuleURLCredentials + "]"
+)
+
+// digitGroup is a run of digits in a candidate card number.
+type digitGroup struct{ start, end int }
+
+// findCards finds card numbers: 13 to 19 digits, in groups separated by one
+// space or dash, that start as the major schemes' numbers do and pass the
+// Luhn check. Where a sequence of groups is longer (a card number followed
+// by its CVV), every run of whole groups is tried. A digit sequence that is
+// the fraction or integer part of a decimal number is not a card.
+func findCards(s string, out []finding) []finding {
+	var gs [24]digitGroup
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		decimalBefore := i >= 2 && s[i-1] == '.' && isDigit(s[i-2])
+		n, j := 0, i
+		for {
+			start := j
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			if n < len(gs) {
+				gs[n] = digitGroup{start, j}
+				n++
+			}
+			if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		decimalAfter := j+1 < len(s) && s[j] == '.' && isDigit(s[j+1])
+		out = cardWindows(s, gs[:n], decimalBefore, decimalAfter, out)
+		i = j
+	}
+	return out
+}
+
+// cardWindows tries every run of whole groups, longest first from each
+// start, and appends those that are card numbers.
+func cardWindows(s string, gs []digitGroup, decimalBefore, decimalAfter bool, out []finding) []finding {
+	for a := 0; a < len(gs); {
+		best, total := -1, 0
+		for b := a; b < len(gs); b++ {
+			total += gs[b].end - gs[b].start
+			if total > 19 {
+				break
+			}
+			if total >= 13 && !(a == 0 && decimalBefore) && !(b == len(gs)-1 && decimalAfter) && isCard(s, gs[a:b+1]) {
+				best = b
+			}
+		}
+		if best < 0 {
+			a++
+			continue
+		}
+		out = append(out, finding{start: gs[a].start, end: gs[best].end, rule: RuleCardNumber, marker: markerCard})
+		a = best + 1
+	}
+	return out
+}
+
+// isCard reports whether the digits of gs start as a card number of the
+// major schemes (2 to 6: Mastercard, Amex, Diners, JCB, Visa, Maestro,
+// Discover, UnionPay; 81: UnionPay) and pass the Luhn check. Numbers that
+// start with 1 are left alone: millisecond and nanosecond Unix times do.
+func isCard(s string, gs []digitGroup) bool {
+	first := s[gs[0].start]
+	if first < '2' || first > '6' {
+		if first != '8' || secondDigit(s, gs) != '1' {
+			return false
+		}
+	}
+	sum, double := 0, false
+	for g := len(gs) - 1; g >= 0; g-- {
+		for k := gs[g].end - 1; k >= gs[g].start; k-- {
+			d := int(s[k] - '0')
+			if double {
+				if d *= 2; d > 9 {
+					d -= 9
+				}
+			}
+			sum += d
+			double = !double
+		}
+	}
+	return sum%10 == 0
+}
+
+func secondDigit(s string, gs []digitGroup) byte {
+	if gs[0].end-gs[0].start > 1 {
+		return s[gs[0].start+1]
+	}
+	if len(gs) > 1 {
+		return s[gs[1].start]
+	}
+	return 0
+}
+
+// isCardInt reports whether an integer attribute is a card number.
+func isCardInt(v int64) bool {
+	if v < 1e12 {
+		return false
+	}
+	var buf [20]byte
+	d := strconv.AppendInt(buf[:0], v, 10)
+	if len(d) < 13 || len(d) > 19 {
+		return false
+	}
+	s := string(d) // does not escape: the compiler keeps it on the stack
+	return isCard(s, []digitGroup{{0, len(s)}})
+}
+
+func isB64URL(c byte) bool {
+	return isLetter(c) || isDigit(c) || c == '-' || c == '_'
+}
+
+func skipB64URL(s string, i int) int {
+	for i < len(s) && isB64URL(s[i]) {
+		i++
+	}
+	return i
+}
+
+// findJWTs finds JSON Web Tokens: a header that starts with "eyJ" (base64url
+// of `{"`), a payload and a signature, dot-separated base64url parts; the
+// extra parts of a JWE are included.
+func findJWTs(s string, out []finding) []finding {
+	for off := 0; off < len(s); {
+		k := strings.Index(s[off:], "eyJ")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		j := skipB64URL(s, i+3)
+		end := -1
+		if j-i >= 10 && j < len(s) && s[j] == '.' {
+			p := skipB64URL(s, j+1)
+			if p-(j+1) >= 2 && p < len(s) && s[p] == '.' {
+				e := skipB64URL(s, p+1)
+				for e+1 < len(s) && s[e] == '.' && isB64URL(s[e+1]) {
+					e = skipB64URL(s, e+1)
+				}
+				end = e
+			}
+		}
+		if end < 0 {
+			// No later "eyJ" inside this header run can do better.
+			off = j
+			continue
+		}
+		out = append(out, finding{start: i, end: end, rule: RuleJWT, marker: markerJWT})
+		off = end
+	}
+	return out
+}
+
+func isAlnum(c byte) bool { return isLetter(c) || isDigit(c) }
+
+func isToken68(c byte) bool {
+	return isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+}
+
+// findAuthSchemes finds the credentials of "Bearer <token>" and
+// "Basic <base64>" (the scheme in any case, as a word). The scheme is kept.
+// A bearer token has at least 8 characters and a digit, both cases, or
+// punctuation, so that "Bearer authentication failed" is left alone; a
+// basic credential must be base64 of text that holds a ':'.
+func findAuthSchemes(s string, out []finding) []finding {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			continue
+		}
+		var rule, marker string
+		switch {
+		case i >= 6 && equalFold(s[i-6:i], "bearer") && (i == 6 || !isAlnum(s[i-7])):
+			rule, marker = RuleBearer, markerBearer
+		case i >= 5 && equalFold(s[i-5:i], "basic") && (i == 5 || !isAlnum(s[i-6])):
+			rule, marker = RuleBasic, markerBasic
+		default:
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		start := j
+		var digit, upper, lower, punct bool
+		for ; j < len(s) && isToken68(s[j]); j++ {
+			c := s[j]
+			digit = digit || isDigit(c)
+			upper = upper || isUpper(c)
+			lower = lower || isLower(c)
+			punct = punct || !isAlnum(c)
+		}
+		for j < len(s) && s[j] == '=' {
+			j++
+			punct = true
+		}
+		n := j - start
+		ok := false
+		if rule == RuleBearer {
+			ok = n >= 8 && (digit || upper && lower || punct)
+		} else {
+			ok = n >= 8 && n%4 == 0 && base64HasColon(s[start:j])
+		}
+		if ok {
+			out = append(out, finding{start: start, end: j, rule: rule, marker: marker})
+			i = j - 1
+		}
+	}
+	return out
+}
+
+var b64Std = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = int8(i)
+	}
+	return t
+}()
+
+// base64HasColon reports whether s is padded standard base64 whose decoded
+// bytes hold a ':', as user:password does.
+func base64HasColon(s string) bool {
+	colon := false
+	for i := 0; i+4 <= len(s); i += 4 {
+		var q [4]int8
+		for k := 0; k < 4; k++ {
+			c := s[i+k]
+			if c == '=' {
+				if i+4 != len(s) || k < 2 {
+					return false
+				}
+				q[k] = -2
+				continue
+			}
+			if q[k] = b64Std[c]; q[k] < 0 {
+				return false
+			}
+		}
+		b0 := byte(q[0])<<2 | byte(q[1])>>4
+		colon = colon || b0 == ':'
+		if q[2] >= 0 {
+			b1 := byte(q[1])<<4 | byte(q[2])>>2
+			colon = colon || b1 == ':'
+			if q[3] >= 0 {
+				b2 := byte(q[2])<<6 | byte(q[3])
+				colon = colon || b2 == ':'
+			}
+		}
+	}
+	return colon
+}
+
+// equalFold reports whether s equals the lower-case ASCII word w in any case.
+func equalFold(s, w string) bool {
+	_, ok := hasFoldPrefix(s, 0, w)
+	return ok && len(s) == len(w)
+}
+
+// findPEM finds private-key PEM blocks, from "-----BEGIN ... PRIVATE KEY-----"
+// to the matching END line, or to the end of the string when it is cut.
+func findPEM(s string, out []finding) []finding {
+	const begin, end = "-----BEGIN ", "-----END "
+	for off := 0; off < len(s); {
+		k := strings.Index(s[off:], begin)
+		if k < 0 {
+			break
+		}
+		i := off + k
+		le := strings.Index(s[i+len(begin):], "-----")
+		if le < 0 {
+			break
+		}
+		after := i + len(begin) + le + 5
+		if !strings.Contains(s[i+len(begin):after-5], "PRIVATE KEY") {
+			off = after
+			continue
+		}
+		stop := len(s)
+		if e := strings.Index(s[after:], end); e >= 0 {
+			if t := strings.Index(s[after+e+len(end):], "-----"); t >= 0 {
+				stop = after + e + len(end) + t + 5
+			}
+		}
+		out = append(out, finding{start: i, end: stop, rule: RulePrivateKey, marker: markerPEM})
+		off = stop
+	}
+	return out
+}
+
+func isSchemeChar(c byte) bool {
+	return isAlnum(c) || c == '+' || c == '-' || c == '.'
+}
+
+func isAuthorityEnd(c byte) bool {
+	switch c {
+	case '/', '?', '#', ' ', '\t', '\r', '\n', '"', '\'', '<', '>', '`', '\\':
+		return true
+	}
+	return false
+}
+
+// findURLCredentials finds the user information of URLs in a string
+// ("postgres://ada:hunter2@db/x"). The username goes with the password: it
+// is often a token itself ("https://<token>@github.com").
+func findURLCredentials(s string, out []finding) []finding {
+	for off := 0; off < len(s); {
+		k := strings.Index(s[off:], "://")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		a := i + 3
+		e := a
+		for e < len(s) && !isAuthorityEnd(s[e]) {
+			e++
+		}
+		if i > 0 && isSchemeChar(s[i-1]) {
+			if at := strings.LastIndexByte(s[a:e], '@'); at > 0 && !alreadyRedacted(s[a:a+at]) {
+				out = append(out, finding{start: a, end: a + at, rule: RuleURLCredentials, marker: markerURLCreds})
+			}
+		}
+		off = e
+		if off == i {
+			off = a
+		}
+	}
+	return out
+}
+
+// alreadyRedacted reports whether URL user information is one that
+// [URL] or a marker wrote.
+func alreadyRedacted(ui string) bool {
+	return ui == Redacted || ui == Redacted+":"+Redacted || strings.HasPrefix(ui, "[REDACTED: ") && strings.HasSuffix(ui, "]")
+}
+
+// maxKeyLen bounds how far back a key is looked for in a string.
+const maxKeyLen = 64
+
+func isKeyChar(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']'
+}
+
+// keyBefore finds the key in front of the separator at s[p]: a run of key
+// characters, or a quoted key (JSON, escaped JSON), with up to three
+// spaces between it and the separator. It returns an empty range when there
+// is none.
+func keyBefore(s string, p int) (ks, ke int, quoted bool) {
+	j := p
+	for j > 0 && p-j < 3 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	if j > 0 && (s[j-1] == '"' || s[j-1] == '\'') {
+		q := s[j-1]
+		ke = j - 1
+		if ke > 0 && s[ke-1] == '\\' {
+			ke--
+		}
+		k := ke
+		for k > 0 && ke-k < maxKeyLen && s[k-1] != q && s[k-1] != '\\' && s[k-1] != '\n' {
+			k--
+		}
+		if k == 0 || s[k-1] == '\n' || ke-k >= maxKeyLen {
+			return p, p, false
+		}
+		return k, ke, true
+	}
+	k := j
+	for k > 0 && j-k < maxKeyLen && isKeyChar(s[k-1]) {
+		k--
+	}
+	return k, j, false
+}
+
+func closerOf(c byte) byte {
+	switch c {
+	case '[':
+		return ']'
+	case '{':
+		return '}'
+	}
+	return ')'
+}
+
+// valueAfter finds the value that follows the separator ending at s[q-1]:
+// the inside of a quoted value; a bracketed value with its brackets, so
+// that "Cookie:[a=b]" becomes "Cookie:[REDACTED: cookie]"; otherwise, when the separator
+// is followed by a space ("key: value"), the rest of the line up to a ','
+// or an unbalanced closing bracket; otherwise ("key=value", "Key:value")
+// up to white space, '&' or ','.
+func valueAfter(s string, q int) (vs, ve int) {
+	spaced := false
+	for q < len(s) && (s[q] == ' ' || s[q] == '\t') {
+		q++
+		spaced = true
+	}
+	if q >= len(s) {
+		return q, q
+	}
+	switch c := s[q]; c {
+	case '"', '\'':
+		for e := q + 1; e < len(s); e++ {
+			if s[e] == '\\' {
+				e++
+				continue
+			}
+			if s[e] == c {
+				return q + 1, e
+			}
+		}
+		return q + 1, len(s)
+	case '\\':
+		if q+1 < len(s) && s[q+1] == '"' {
+			if e := strings.Index(s[q+2:], `\"`); e >= 0 {
+				return q + 2, q + 2 + e
+			}
+			return q + 2, len(s)
+		}
+	case '[', '{', '(':
+		cl, depth := closerOf(c), 0
+		for e := q; e < len(s); e++ {
+			switch s[e] {
+			case c:
+				depth++
+			case cl:
+				if depth--; depth == 0 {
+					return q, e + 1
+				}
+			}
+		}
+		return q, len(s)
+	case '\n', '\r':
+		return q, q
+	}
+	depth, e := 0, q
+scan:
+	for ; e < len(s); e++ {
+		switch s[e] {
+		case '\n', '\r', '"':
+			break scan
+		case '[', '{', '(':
+			depth++
+		case ']', '}', ')':
+			if depth == 0 {
+				break scan
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				break scan
+			}
+		case ' ', '\t', '&':
+			if !spaced && depth == 0 {
+				break scan
+			}
+		}
+	}
+	return q, e
+}
+
+// findKeyValues finds the values of key=value, key: value and Key:value
+// forms in s whose key matches a key rule.
+func (sc *Scrubber) findKeyValues(s string, out []finding) []finding {
+	for p := 0; p < len(s); p++ {
+		c := s[p]
+		if c != '=' && c != ':' {
+			continue
+		}
+		if c == ':' && strings.HasPrefix(s[p+1:], "//") {
+			continue // a URL's scheme
+		}
+		if c == '=' && (p+1 < len(s) && s[p+1] == '=' || p > 0 && strings.IndexByte("!<>=:", s[p-1]) >= 0) {
+			continue // a comparison or an assignment operator
+		}
+		ks, ke, quoted := keyBefore(s, p)
+		if ks == ke {
+			continue
+		}
+		key := s[ks:ke]
+		rule, marker, ok := sc.keyRule(key)
+		if !ok && !quoted && ks >= 2 && s[ks-1] == ' ' && isKeyChar(s[ks-2]) {
+			// Two-word keys: "api key: ...", "Credit Card: ...".
+			k2 := ks - 1
+			for k2 > 0 && ke-k2 < maxKeyLen && isKeyChar(s[k2-1]) {
+				k2--
+			}
+			if r := defaultKeys.match(s[k2:ke]); r >= 0 && defaultKeys.rules[r].second != "" {
+				key, rule, marker, ok = s[k2:ke], defaultKeys.rules[r].rule, defaultKeys.rules[r].marker, true
+			}
+		}
+		if !ok {
+			continue
+		}
+		vs, ve := valueAfter(s, p+1)
+		if ve > vs {
+			out = append(out, finding{start: vs, end: ve, rule: rule, marker: marker, key: key})
+		}
+		if ve-1 > p {
+			p = ve - 1
+		}
+	}
+	return out
+}
