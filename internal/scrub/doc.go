@@ -17,7 +17,7 @@
 // case: password, passwd, passphrase, pwd (as a word: mysql_pwd), secret,
 // auth (but not author, authors, authority: authorization and authorize
 // match), credential, private key, api key (apikey, api_key, x-api-key),
-// access key, session, cookie, csrf, xsrf, jwt, ssn (as words), social
+// access key, session (and sessid), cookie, csrf, xsrf, jwt, ssn (as words), social
 // security, credit card, card number (card_number, cardNumber, card_no),
 // pan (as a word: not "span", "company", "japan"), cvv, cvc, security code,
 // iban, token, signature, pin and otp (as words), bearer. Two-word names

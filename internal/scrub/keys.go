@@ -31,6 +31,7 @@ var defaultKeyRules = []keyRule{
 	{first: "api", second: "key", rule: "api key"},
 	{first: "access", second: "key", rule: "access key"},
 	{first: "session", rule: "session"},
+	{first: "sessid", rule: "session"}, // PHPSESSID
 	{first: "cookie", rule: "cookie"},
 	{first: "csrf", startBound: true, endBound: true, rule: "csrf"},
 	{first: "xsrf", startBound: true, endBound: true, rule: "xsrf"},

@@ -125,6 +125,10 @@ func (w *walker) url(s string) (string, bool) {
 			fragment = tail[1:]
 		}
 	}
+	head, hChanged := s, false
+	if len(fs) > 0 {
+		head, hChanged = w.apply(s[:pathEnd], fs, true)
+	}
 	newQuery, qChanged := query, false
 	if query != "" {
 		newQuery, qChanged = w.query(query)
@@ -132,10 +136,6 @@ func (w *walker) url(s string) (string, bool) {
 	newFragment, fChanged := fragment, false
 	if strings.IndexByte(fragment, '=') >= 0 {
 		newFragment, fChanged = w.query(fragment)
-	}
-	head, hChanged := s, false
-	if len(fs) > 0 {
-		head, hChanged = w.apply(s[:pathEnd], fs, true)
 	}
 	if !hChanged && !qChanged && !fChanged {
 		return s, false

@@ -343,23 +343,32 @@ func (w *walker) str(s string, m mode) (string, bool) {
 	return w.apply(s, fs, false)
 }
 
+// before orders findings by start; of two that start together, the longer
+// one first, then the one found after a key (its path names the key).
+func before(a, b finding) bool {
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	if a.end != b.end {
+		return a.end > b.end
+	}
+	return a.key != "" && b.key == ""
+}
+
 // apply asks Allow about each finding, records the paths and writes s with
 // the remaining findings replaced by their markers (or by REDACTED inside
 // URLs). Overlapping findings are merged.
 func (w *walker) apply(s string, fs []finding, inURL bool) (string, bool) {
-	for i := 1; i < len(fs); i++ { // insertion sort by start: a few findings
-		for k := i; k > 0 && fs[k].start < fs[k-1].start; k-- {
+	for i := 1; i < len(fs); i++ { // insertion sort: a few findings
+		for k := i; k > 0 && before(fs[k], fs[k-1]); k-- {
 			fs[k], fs[k-1] = fs[k-1], fs[k]
 		}
 	}
 	kept := fs[:0]
 	for _, f := range fs {
-		path := w.path(f.key)
-		if w.allowed(path, s[f.start:f.end], f.rule) {
-			continue
+		if w.s.allow == nil || !w.allowed(w.path(f.key), s[f.start:f.end], f.rule) {
+			kept = append(kept, f)
 		}
-		w.record(path)
-		kept = append(kept, f)
 	}
 	if len(kept) == 0 {
 		return s, false
@@ -372,6 +381,7 @@ func (w *walker) apply(s string, fs []finding, inURL bool) (string, bool) {
 			last = max(last, f.end) // overlaps the previous one: swallowed
 			continue
 		}
+		w.record(w.path(f.key))
 		b.WriteString(s[last:f.start])
 		switch {
 		case !inURL:
