@@ -109,16 +109,13 @@ func findCards(s string, out []finding) []finding {
 			continue
 		}
 		decimalBefore := i >= 2 && s[i-1] == '.' && isDigit(s[i-2])
-		n, j := 0, i
+		groups, j := gs[:0], i // more than 24 groups: on the heap
 		for {
 			start := j
 			for j < len(s) && isDigit(s[j]) {
 				j++
 			}
-			if n < len(gs) {
-				gs[n] = digitGroup{start, j}
-				n++
-			}
+			groups = append(groups, digitGroup{start, j})
 			if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
 				j++
 				continue
@@ -126,7 +123,7 @@ func findCards(s string, out []finding) []finding {
 			break
 		}
 		decimalAfter := j+1 < len(s) && s[j] == '.' && isDigit(s[j+1])
-		out = cardWindows(s, gs[:n], decimalBefore, decimalAfter, out)
+		out = cardWindows(s, groups, decimalBefore, decimalAfter, out)
 		i = j
 	}
 	return out
@@ -421,10 +418,10 @@ func findURLCredentials(s string, out []finding) []finding {
 				out = append(out, finding{start: a, end: a + at, rule: RuleURLCredentials, marker: markerURLCreds})
 			}
 		}
-		off = e
-		if off == i {
-			off = a
-		}
+		// The next URL may start inside this one's end ("a://b@c://d@e"):
+		// go on from the authority's start. The scan above stops at the
+		// '/' of the next "://", so every byte is scanned about once.
+		off = a
 	}
 	return out
 }
@@ -461,14 +458,18 @@ func keyBefore(s string, p int) (ks, ke int, quoted bool) {
 		for k > 0 && ke-k < maxKeyLen && s[k-1] != q && s[k-1] != '\\' && s[k-1] != '\n' {
 			k--
 		}
-		if k == 0 || s[k-1] == '\n' || ke-k >= maxKeyLen {
-			return p, p, false
+		if k == 0 || s[k-1] == '\n' || ke-k >= maxKeyLen || strings.Contains(s[k:ke], "[REDACTED: ") {
+			return p, p, false // no key, or a quoted marker
 		}
 		return k, ke, true
 	}
 	k := j
 	for k > 0 && j-k < maxKeyLen && isKeyChar(s[k-1]) {
 		k--
+	}
+	if close := strings.IndexByte(s[k:j], ']'); close >= 0 && strings.IndexByte(s[k:k+close], '[') < 0 {
+		// "jwt]" ends a marker ("[REDACTED: jwt]=0"), not a key; "user[password]" is one.
+		return p, p, false
 	}
 	return k, j, false
 }

@@ -28,6 +28,7 @@ func TestValueRules(t *testing.T) {
 		{"card 4111 1111 1111 1111 123", "card [REDACTED: card number] 123"},
 		{"4111111111111111,5555555555554444", "[REDACTED: card number],[REDACTED: card number]"},
 		{"x4111111111111111y", "x[REDACTED: card number]y"},
+		{strings.Repeat("1 ", 30) + "4111 1111 1111 1111", strings.Repeat("1 ", 30) + "[REDACTED: card number]"},
 		// Not cards.
 		{"4111111111111112", "4111111111111112"},             // Luhn fails
 		{"411111111111", "411111111111"},                     // 12 digits
