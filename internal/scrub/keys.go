@@ -107,13 +107,13 @@ var (
 // match returns the index of the first rule found in k, or -1.
 func (m *keyMatcher) match(k string) int {
 	for i := 0; i+1 < len(k); i++ {
-		c0 := lowerTab[k[i]]
-		p := uint(c0)<<8 | uint(lowerTab[k[i+1]])
+		c0, c1 := lowerTab[k[i]], lowerTab[k[i+1]]
+		p := uint(c0)<<8 | uint(c1)
 		if m.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
 		for _, ri := range m.byFirst[c0] {
-			if m.rules[ri].matchAt(k, i) {
+			if r := &m.rules[ri]; r.first[1] == c1 && r.matchAt(k, i) {
 				return int(ri)
 			}
 		}

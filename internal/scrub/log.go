@@ -69,6 +69,10 @@ func (s *Scrubber) scrubRecord(r *sdklog.Record) {
 	var out []attribute.KeyValue // nil until something changes
 	i := 0
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		if out == nil && w.clean(&kv, modeFull) {
+			i++
+			return true
+		}
 		nkv, changed := w.kv(kv, modeFull)
 		if changed && out == nil {
 			out = make([]attribute.KeyValue, 0, r.AttributesLen()+1)

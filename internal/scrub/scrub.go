@@ -62,6 +62,7 @@ type Options struct {
 type Scrubber struct {
 	patterns []userPattern
 	allow    func(Match) bool
+	keys     *keyCache
 }
 
 type userPattern struct {
@@ -73,7 +74,7 @@ type userPattern struct {
 // New returns a Scrubber with the built-in rules and the options' extra
 // patterns and callback.
 func New(o Options) *Scrubber {
-	s := &Scrubber{allow: o.Allow}
+	s := &Scrubber{allow: o.Allow, keys: new(keyCache)}
 	for i, re := range o.Patterns {
 		if re == nil {
 			continue

@@ -23,62 +23,84 @@ type finding struct {
 	key        string // for key=value forms: the key as written in the string
 }
 
+// byteClass is the set of byte classes found in a string, as returned by
+// classify: each class is an 8-bit field, non-zero when the class occurs.
+type byteClass uint64
+
 // Byte classes for the one-pass prefilter of a string value: a string with
 // none of these (and fewer than 13 digits) cannot match a value rule or hold
 // a key=value form, and is passed on after one table-driven pass.
 const (
-	cSep   uint8 = 1 << iota // '=' or ':': key=value forms, URLs
-	cJ                       // 'J': "eyJ" starts a JWT
-	cSpace                   // ' ': "Bearer x", "Basic x"
-	cB                       // 'b' or 'B'
-	cDash                    // '-': "-----BEGIN"
-	cAt                      // '@': URL credentials
+	cSep   byteClass = 0xff << (8 * iota) // '=' or ':': key=value forms, URLs
+	cJ                                    // 'J': "eyJ" starts a JWT
+	cSpace                                // ' ': "Bearer x", "Basic x"
+	cB                                    // 'b' or 'B'
+	cDash                                 // '-': "-----BEGIN"
+	cAt                                   // '@': URL credentials
+	cDigit                                // counted, not returned
 )
 
-var classTab, digitTab = func() (c, d [256]uint8) {
-	c['='], c[':'] = cSep, cSep
-	c['J'] = cJ
-	c[' '] = cSpace
-	c['b'], c['B'] = cB, cB
-	c['-'] = cDash
-	c['@'] = cAt
-	for b := '0'; b <= '9'; b++ {
-		d[b] = 1
+// has reports whether both classes occur.
+func (c byteClass) has(a, b byteClass) bool { return c&a != 0 && c&b != 0 }
+
+// classTab holds, for each byte, a one in the lowest bit of its class's
+// field. Summing the entries of up to 255 bytes counts each class without
+// a carry from one field into the next: one load and one add per byte,
+// and no branch.
+var classTab = func() (t [256]uint64) {
+	one := func(c byteClass) uint64 { return uint64(c) & (uint64(c) >> 7) } // lowest bit of the field
+	t['='], t[':'] = one(cSep), one(cSep)
+	t['J'] = one(cJ)
+	t[' '] = one(cSpace)
+	t['b'], t['B'] = one(cB), one(cB)
+	t['-'] = one(cDash)
+	t['@'] = one(cAt)
+	for c := '0'; c <= '9'; c++ {
+		t[c] = one(cDigit)
 	}
-	return c, d
+	return t
 }()
 
 // classify returns the classes of the bytes of s and its number of digits.
-func classify(s string) (flags uint8, digits int) {
-	for i := 0; i < len(s); i++ {
-		flags |= classTab[s[i]]
-		digits += int(digitTab[s[i]])
+func classify(s string) (classes byteClass, digits int) {
+	for len(s) > 0 {
+		chunk := s[:min(len(s), 255)]
+		s = s[len(chunk):]
+		var acc uint64
+		for len(chunk) >= 4 {
+			acc += classTab[chunk[0]] + classTab[chunk[1]] + classTab[chunk[2]] + classTab[chunk[3]]
+			chunk = chunk[4:]
+		}
+		for i := 0; i < len(chunk); i++ {
+			acc += classTab[chunk[i]]
+		}
+		classes |= byteClass(acc) &^ cDigit
+		digits += int((byteClass(acc) & cDigit) >> 48)
 	}
-	return flags, digits
+	return classes, digits
 }
 
 // mayHoldValue reports whether a string of these classes may match a
 // value rule.
-func mayHoldValue(flags uint8, digits int) bool {
-	return digits >= 13 || flags&(cJ|cDash) != 0 ||
-		flags&(cSpace|cB) == cSpace|cB || flags&(cSep|cAt) == cSep|cAt
+func mayHoldValue(c byteClass, digits int) bool {
+	return digits >= 13 || c&(cJ|cDash) != 0 || c.has(cSpace, cB) || c.has(cSep, cAt)
 }
 
 // findValues appends the value rules' findings in s.
-func findValues(s string, flags uint8, digits int, out []finding) []finding {
+func findValues(s string, c byteClass, digits int, out []finding) []finding {
 	if digits >= 13 {
-		out = findCards(s, out)
+		out = findCards(s, digits, out)
 	}
-	if flags&cJ != 0 {
+	if c&cJ != 0 {
 		out = findJWTs(s, out)
 	}
-	if flags&(cSpace|cB) == cSpace|cB {
+	if c.has(cSpace, cB) {
 		out = findAuthSchemes(s, out)
 	}
-	if flags&cDash != 0 {
+	if c&cDash != 0 {
 		out = findPEM(s, out)
 	}
-	if flags&(cSep|cAt) == cSep|cAt {
+	if c.has(cSep, cAt) {
 		out = findURLCredentials(s, out)
 	}
 	return out
@@ -96,37 +118,64 @@ const (
 // digitGroup is a run of digits in a candidate card number.
 type digitGroup struct{ start, end int }
 
-// findCards finds card numbers: 13 to 19 digits, in groups separated by one
+// findCards finds card numbers, given the number of digits in s: 13 to 19 digits, in groups separated by one
 // space or dash, that start as the major schemes' numbers do and pass the
 // Luhn check. Where a sequence of groups is longer (a card number followed
 // by its CVV), every run of whole groups is tried. A digit sequence that is
 // the fraction or integer part of a decimal number is not a card.
-func findCards(s string, out []finding) []finding {
-	var gs [24]digitGroup
+func findCards(s string, digits int, out []finding) []finding {
 	for i := 0; i < len(s); {
-		if !isDigit(s[i]) {
+		for i < len(s) && s[i]-'0' > 9 {
 			i++
-			continue
 		}
-		decimalBefore := i >= 2 && s[i-1] == '.' && isDigit(s[i-2])
-		groups, j := gs[:0], i // more than 24 groups: on the heap
-		for {
-			start := j
-			for j < len(s) && isDigit(s[j]) {
-				j++
-			}
-			groups = append(groups, digitGroup{start, j})
-			if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
-				j++
-				continue
-			}
-			break
+		if i == len(s) || digits < 13 {
+			break // too few digits left for a card
 		}
-		decimalAfter := j+1 < len(s) && s[j] == '.' && isDigit(s[j+1])
-		out = cardWindows(s, groups, decimalBefore, decimalAfter, out)
-		i = j
+		// Most digit sequences are short: count first, look closer only at
+		// those that can hold a card.
+		n, e := 0, i
+		for e < len(s) {
+			if s[e]-'0' <= 9 {
+				n++
+				e++
+			} else if e+1 < len(s) && (s[e] == ' ' || s[e] == '-') && s[e+1]-'0' <= 9 {
+				e++
+			} else {
+				break
+			}
+		}
+		if n >= 13 {
+			out = cardSequence(s, i, out)
+		}
+		digits -= n
+		i = e
 	}
 	return out
+}
+
+// cardSequence looks for card numbers in the digit sequence that starts at
+// s[i]. It is kept out of findCards so that the scan over short sequences
+// does not set up its group array.
+//
+//go:noinline
+func cardSequence(s string, i int, out []finding) []finding {
+	var gs [24]digitGroup
+	decimalBefore := i >= 2 && s[i-1] == '.' && isDigit(s[i-2])
+	groups, j := gs[:0], i // more than 24 groups: on the heap
+	for {
+		start := j
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		groups = append(groups, digitGroup{start, j})
+		if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
+			j++
+			continue
+		}
+		break
+	}
+	decimalAfter := j+1 < len(s) && s[j] == '.' && isDigit(s[j+1])
+	return cardWindows(s, groups, decimalBefore, decimalAfter, out)
 }
 
 // cardWindows tries every run of whole groups, longest first from each
@@ -261,9 +310,11 @@ func isToken68(c byte) bool {
 // basic credential must be base64 of text that holds a ':'.
 func findAuthSchemes(s string, out []finding) []finding {
 	for i := 0; i < len(s); i++ {
-		if s[i] != ' ' {
-			continue
+		sp := strings.IndexByte(s[i:], ' ')
+		if sp < 0 {
+			break
 		}
+		i += sp
 		var rule, marker string
 		switch {
 		case i >= 6 && equalFold(s[i-6:i], "bearer") && (i == 6 || !isAlnum(s[i-7])):
@@ -563,11 +614,26 @@ scan:
 // findKeyValues finds the values of key=value, key: value and Key:value
 // forms in s whose key matches a key rule.
 func (sc *Scrubber) findKeyValues(s string, out []finding) []finding {
+	nextEq, nextColon := -1, -1 // the next '=' and ':' at or after p, or len(s)
 	for p := 0; p < len(s); p++ {
-		c := s[p]
-		if c != '=' && c != ':' {
-			continue
+		if nextEq < p {
+			if nextEq = strings.IndexByte(s[p:], '='); nextEq < 0 {
+				nextEq = len(s)
+			} else {
+				nextEq += p
+			}
 		}
+		if nextColon < p {
+			if nextColon = strings.IndexByte(s[p:], ':'); nextColon < 0 {
+				nextColon = len(s)
+			} else {
+				nextColon += p
+			}
+		}
+		if p = min(nextEq, nextColon); p >= len(s) {
+			break
+		}
+		c := s[p]
 		if c == ':' && strings.HasPrefix(s[p+1:], "//") {
 			continue // a URL's scheme
 		}

@@ -34,10 +34,11 @@ const maxDepth = 12
 // redacted. It keeps the path to the current value on a fixed stack, so
 // that a walk allocates nothing until something is redacted.
 type walker struct {
-	s     *Scrubber
-	paths []string
-	stack [maxDepth]step
-	depth int
+	s       *Scrubber
+	paths   []string
+	stack   [maxDepth]step
+	depth   int
+	scratch keyInfo // the decision about a key that is not cached
 }
 
 func (w *walker) push(st step) {
@@ -112,8 +113,11 @@ func (w *walker) allowed(path string, value, rule string) bool {
 // never modified; the result is the input itself when nothing changed.
 func (w *walker) attrs(in []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 	var out []attribute.KeyValue
-	for i, kv := range in {
-		nkv, changed := w.kv(kv, modeFull)
+	for i := range in {
+		if w.clean(&in[i], modeFull) {
+			continue
+		}
+		nkv, changed := w.kv(in[i], modeFull)
 		if !changed {
 			continue
 		}
@@ -132,7 +136,7 @@ func (w *walker) attrs(in []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 // kv scrubs one attribute found at the current path.
 func (w *walker) kv(kv attribute.KeyValue, m mode) (attribute.KeyValue, bool) {
 	t := kv.Value.Type()
-	if t == attribute.BOOL || t == attribute.EMPTY || t == attribute.FLOAT64 && m == modeValues {
+	if w.clean(&kv, m) {
 		return kv, false
 	}
 	w.push(step{key: string(kv.Key)})
@@ -144,12 +148,68 @@ func (w *walker) kv(kv attribute.KeyValue, m mode) (attribute.KeyValue, bool) {
 	return attribute.KeyValue{Key: kv.Key, Value: v}, true
 }
 
+// clean reports that an attribute needs no change, deciding it without
+// tracking the path, copying the value or recording anything: the common
+// case. False means "look closer", not "dirty".
+func (w *walker) clean(kv *attribute.KeyValue, m mode) bool {
+	t := kv.Value.Type()
+	switch t {
+	case attribute.BOOL, attribute.EMPTY:
+		return true
+	case attribute.STRING, attribute.INT64, attribute.FLOAT64:
+	default:
+		return false
+	}
+	safe := false
+	if m == modeFull {
+		info := w.attrKey(string(kv.Key))
+		if info.match || info.url {
+			return false
+		}
+		safe = info.safe
+	}
+	switch t {
+	case attribute.FLOAT64:
+		return true
+	case attribute.INT64:
+		return !isCardInt(kv.Value.AsInt64())
+	}
+	s := kv.Value.AsString()
+	c, digits := classify(s)
+	kvForms := m == modeFull && c&cSep != 0 && !safe
+	if !kvForms && !mayHoldValue(c, digits) {
+		return true
+	}
+	return !w.s.anyFinding(s, c, digits, kvForms)
+}
+
+// anyFinding reports whether a rule finds anything in s. It is kept out of
+// clean so that the finding buffer is set up only for the strings that
+// need a search.
+//
+//go:noinline
+func (s *Scrubber) anyFinding(v string, c byteClass, digits int, kvForms bool) bool {
+	var buf [4]finding
+	fs := findValues(v, c, digits, buf[:0])
+	if kvForms {
+		fs = s.findKeyValues(v, fs)
+	}
+	return len(fs) > 0
+}
+
+// isURLKey reports whether the value of key is scrubbed as a URL or query.
+func isURLKey(key string) bool {
+	return key == "url.query" || key == "url.full" || key == "http.url"
+}
+
 func (w *walker) kvValue(key string, v attribute.Value, t attribute.Type, m mode) (attribute.Value, bool) {
 	if m == modeFull {
-		if rule, mark, ok := w.s.keyRule(key); ok {
-			if isSafeKey(key) {
+		info := w.attrKey(key)
+		safe := info.safe
+		if info.match {
+			if safe {
 				m = modeValues
-			} else if out, changed, done := w.redactWhole(v, rule, mark); done {
+			} else if out, changed, done := w.redactWhole(v, info.rule, info.marker); done {
 				return out, changed
 			}
 		} else if t == attribute.STRING {
@@ -165,7 +225,7 @@ func (w *walker) kvValue(key string, v attribute.Value, t attribute.Type, m mode
 				}
 				return v, false
 			}
-		} else if t >= attribute.BOOLSLICE && isSafeKey(key) {
+		} else if t >= attribute.BOOLSLICE && safe {
 			m = modeValues
 		}
 	}
@@ -329,8 +389,10 @@ func (w *walker) str(s string, m mode) (string, bool) {
 	if !kvForms && !mayHoldValue(flags, digits) {
 		return s, false
 	}
-	if kvForms && isSafeKey(w.lastKey()) {
-		kvForms = false
+	if kvForms {
+		if w.attrKey(w.lastKey()).safe {
+			kvForms = false
+		}
 	}
 	var buf [4]finding
 	fs := findValues(s, flags, digits, buf[:0])
