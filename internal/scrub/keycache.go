@@ -45,6 +45,11 @@ const maxCachedKey = 128
 // both find a place.
 func (w *walker) attrKey(k string) *keyInfo {
 	s, tmp := w.s, &w.scratch
+	if s.keys == nil { // a Scrubber not made by New
+		tmp.rule, tmp.marker, tmp.match = s.keyRule(k)
+		tmp.safe, tmp.url = isSafeKey(k), isURLKey(k)
+		return tmp
+	}
 	h := keySlot(k)
 	first, second := &s.keys[h], &s.keys[(h+1)%keyCacheSize]
 	if e := first.Load(); e != nil && e.key == k {

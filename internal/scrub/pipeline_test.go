@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/log"
@@ -391,5 +392,37 @@ func cleanAttrs() []attribute.KeyValue {
 		attribute.String("client.address", "10.0.0.7"),
 		attribute.String("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0"),
 		attribute.String("observe.request_id", "01HZX3J5W8E6T7Q9R2M4N6P8S0"),
+	}
+}
+
+func TestAllowPanics(t *testing.T) {
+	var mu sync.Mutex
+	var handled []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		mu.Lock()
+		handled = append(handled, err)
+		mu.Unlock()
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	s := New(Options{Allow: func(m Match) bool { panic("saw " + m.Value) }})
+	if got, _ := s.String("password", "hunter2"); got != "[REDACTED: password]" {
+		t.Errorf("String = %q; want the marker", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 1 || !errors.Is(handled[0], errAllowPanicked) || strings.Contains(handled[0].Error(), "hunter2") {
+		t.Errorf("handled %v; want one report of the panic, without the secret", handled)
+	}
+}
+
+func TestZeroScrubber(t *testing.T) {
+	var s Scrubber
+	if got, _ := s.String("api_key", "k"); got != "[REDACTED: api key]" {
+		t.Errorf("String = %q", got)
+	}
+	if got, _ := s.String("user", "ada"); got != "ada" {
+		t.Errorf("String = %q", got)
 	}
 }

@@ -53,12 +53,16 @@ type Options struct {
 	// was allowed is still checked by the value rules). It runs on the
 	// goroutine that ends the span or emits the record, and may be called
 	// concurrently. Risk: the callback sees the secret in Match.Value and
-	// decides that it is exported in clear; it must not log or keep it.
+	// decides that it is exported in clear; it must not log or keep it. A
+	// callback that panics allows nothing; the panic is reported to
+	// otel.Handle, without its value.
 	Allow func(Match) bool
 }
 
 // Scrubber redacts secrets from span and log data. It is safe for
-// concurrent use. See the package documentation for what it matches.
+// concurrent use. See the package documentation for what it matches. Make
+// one with [New] or use [Default]; a zero Scrubber works as the default
+// one, without its cache of key decisions.
 type Scrubber struct {
 	patterns []userPattern
 	allow    func(Match) bool

@@ -1,9 +1,11 @@
 package scrub
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -104,9 +106,23 @@ func (w *walker) record(p string) {
 	w.paths = append(w.paths, p)
 }
 
-// allowed asks the Allow callback about a match.
-func (w *walker) allowed(path string, value, rule string) bool {
-	return w.s.allow != nil && w.s.allow(Match{Path: path, Value: value, Rule: rule})
+// errAllowPanicked is reported when the Allow callback panics. The panic's
+// value is not in it: it may hold the secret.
+var errAllowPanicked = errors.New("scrub: the Allow callback panicked; the match was redacted")
+
+// allowed asks the Allow callback about a match. A callback that panics
+// allows nothing, and the panic is reported to otel.Handle.
+func (w *walker) allowed(path string, value, rule string) (ok bool) {
+	if w.s.allow == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+			otel.Handle(errAllowPanicked)
+		}
+	}()
+	return w.s.allow(Match{Path: path, Value: value, Rule: rule})
 }
 
 // attrs scrubs a list of attributes at the current path. The input is
