@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/observe-go/observe/internal/scrub"
 	"github.com/observe-go/observe/internal/settings"
 	"github.com/observe-go/observe/sampling"
 )
@@ -306,4 +307,58 @@ func WithoutRuntimeMetrics() Option {
 // with [WithSampler] is used as it is. See package sampling.
 func WithTailSampling(t sampling.Tail) Option {
 	return optionFunc(func(c *settings.Options) { c.Tail = &t })
+}
+
+// Scrubbing adds to the secret scrubbing that is on by default: see
+// [WithScrubbing].
+type Scrubbing struct {
+	// Patterns are extra regular expressions, matched case-insensitively
+	// against attribute keys, map keys, slog group paths, query parameter
+	// names and the keys of key=value text, added to the defaults.
+	Patterns []string
+	// Allow, when set, is called for every match; returning true lets that
+	// value through unredacted. It sees the secret, so it must neither log
+	// nor keep it, and a mistake in it exports secrets: allow the narrowest
+	// match you can (a Path and a Rule), never whole rules. A panic in it
+	// redacts.
+	Allow func(ScrubMatch) bool
+}
+
+// ScrubMatch is a value the scrubber is about to redact.
+type ScrubMatch struct {
+	// Path locates the value: "attributes.password", "body",
+	// "events[0].exception.message", "url.query.api_key"...
+	Path string
+	// Value is the text that would be redacted.
+	Value string
+	// Rule is the rule that matched: a default key pattern, "card number",
+	// "jwt", "bearer token", "basic credentials", "private key", or
+	// "custom pattern N".
+	Rule string
+}
+
+// WithScrubbing adds patterns and an escape hatch to the scrubbing that is
+// on by default; the patterns are added after those of
+// OBSERVE_SCRUBBING_PATTERNS. It turns scrubbing on even when
+// OBSERVE_SCRUBBING=false.
+func WithScrubbing(s Scrubbing) Option {
+	return optionFunc(func(c *settings.Options) {
+		on := true
+		c.Scrubbing = &on
+		c.ScrubPatterns = append(c.ScrubPatterns, s.Patterns...)
+		if s.Allow != nil {
+			allow := s.Allow
+			c.ScrubAllow = func(m scrub.Match) bool { return allow(ScrubMatch(m)) }
+		}
+	})
+}
+
+// WithoutScrubbing turns secret scrubbing off (it overrides
+// OBSERVE_SCRUBBING). Everything the application records is then exported
+// as it is: passwords, tokens and card numbers included.
+func WithoutScrubbing() Option {
+	return optionFunc(func(c *settings.Options) {
+		off := false
+		c.Scrubbing = &off
+	})
 }

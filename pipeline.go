@@ -119,6 +119,16 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 
 	p.span = spanFanOut(append(sk.SpanPrinters[:len(sk.SpanPrinters):len(sk.SpanPrinters)], spanTail))
 	head := logFanOut(append(sk.LogPrinters[:len(sk.LogPrinters):len(sk.LogPrinters)], logTail))
+	if s.Scrub {
+		// First, so that the console and every exporter get scrubbed
+		// data.
+		if p.span != nil {
+			p.span = s.Scrubber.SpanProcessor(p.span)
+		}
+		if head != nil {
+			head = s.Scrubber.LogProcessor(head)
+		}
+	}
 	p.log = minsev.NewLogProcessor(head, severityOf{s.LogLevel})
 
 	// The sinks' own counters, on the Telemetry's metrics.

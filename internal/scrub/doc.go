@@ -84,9 +84,6 @@
 //     observe.request_id and observe.scrubbed; exception.type,
 //     exception.stacktrace, code.stacktrace and the code.* location
 //     attributes; the gen_ai token counts.
-//   - The string body of a log record is checked for value rules only, not
-//     for key=value forms: the message is the program's text, the data
-//     belong in attributes.
 //   - Span names, event names, resources and instrumentation scopes.
 //   - Metric attributes. They are bounded by design (route templates,
 //     methods, status codes; never ids or free text), and metrics must stay

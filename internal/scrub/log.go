@@ -12,10 +12,11 @@ import (
 // registered after it) and then hands it to next. It must be registered
 // before any processor that exports or prints.
 //
-// Attributes are scrubbed as span attributes are; a string body is checked
-// for value rules only (card numbers, JWTs, bearer and basic credentials,
-// private keys, URL credentials), not for key=value forms; a map body is
-// scrubbed like attributes. When anything is redacted, the record's
+// Attributes are scrubbed as span attributes are; a string body, which has
+// no key to match, is checked for the value rules (card numbers, JWTs,
+// bearer and basic credentials, private keys, URL credentials) and for
+// key=value forms ("retrying with api_key=..."); a map body is scrubbed like
+// attributes. When anything is redacted, the record's
 // attributes are replaced and list the redacted paths under [ScrubbedKey];
 // the record's count of dropped attributes then restarts from zero, as
 // [sdklog.Record.SetAttributes] does. A record with nothing to redact is
@@ -95,13 +96,12 @@ func (s *Scrubber) scrubRecord(r *sdklog.Record) {
 
 	w.pop()
 
+	// The body has no key of its own to match: its text is checked for
+	// the value rules and for key=value forms, as a message such as
+	// "retrying with api_key=..." holds secrets that way.
 	body := r.Body()
-	m := modeFull
-	if t := body.Type(); t == attribute.STRING || t == attribute.BYTESLICE {
-		m = modeValues
-	}
 	w.push(step{key: "body"})
-	newBody, bodyChanged := w.value(body, m)
+	newBody, bodyChanged := w.value(body, modeFull)
 	w.pop()
 
 	if out == nil && !bodyChanged {

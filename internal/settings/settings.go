@@ -25,6 +25,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/internal/scrub"
 	"github.com/observe-go/observe/sampling"
 )
 
@@ -68,6 +69,14 @@ type Options struct {
 	ExcludedURLs []*regexp.Regexp
 	// RuntimeMetrics, when not nil, overrides OBSERVE_RUNTIME_METRICS.
 	RuntimeMetrics *bool
+
+	// Scrubbing, when not nil, overrides OBSERVE_SCRUBBING.
+	Scrubbing *bool
+	// ScrubPatterns are extra key patterns given in code, added after
+	// those of OBSERVE_SCRUBBING_PATTERNS.
+	ScrubPatterns []string
+	// ScrubAllow may let a match through.
+	ScrubAllow func(scrub.Match) bool
 }
 
 // Settings is the resolved configuration: the options, with every choice
@@ -93,6 +102,11 @@ type Settings struct {
 	// SpanQueue and LogQueue are the batch processors' queue sizes.
 	SpanQueue, LogQueue int
 	Periodic            []sdkmetric.PeriodicReaderOption
+
+	// Scrub says whether scrubbing is on; Scrubber is then the engine,
+	// with the extra patterns of the variable and the options.
+	Scrub    bool
+	Scrubber *scrub.Scrubber
 
 	// TailOn says whether tail sampling is on, by TailSampling (the option's,
 	// else the variables').
@@ -183,6 +197,32 @@ func Resolve(o Options, known Known) (Settings, error) {
 	excluded, err := r.Regexps(env.ObserveHTTPExcludedURLs)
 	add(err)
 	s.ExcludedURLs = append(excluded, o.ExcludedURLs...)
+	s.Scrub = true
+	if o.Scrubbing != nil {
+		s.Scrub = *o.Scrubbing
+	} else if on, set, err := r.Bool(env.ObserveScrubbing); err != nil {
+		add(err)
+	} else if set {
+		s.Scrub = on
+	}
+	if s.Scrub {
+		var patterns []*regexp.Regexp
+		if v, ok := r.Get(env.ObserveScrubbingPatterns); ok {
+			var err error
+			if patterns, err = scrub.ParsePatterns(v); err != nil {
+				add(&env.Error{Key: env.ObserveScrubbingPatterns, Value: v, Err: err})
+			}
+		}
+		for i, p := range o.ScrubPatterns {
+			re, err := regexp.Compile("(?i)" + p)
+			if err != nil {
+				add(fmt.Errorf("WithScrubbing: pattern %d (%q) is not a valid regular expression", i+1, p))
+				continue
+			}
+			patterns = append(patterns, re)
+		}
+		s.Scrubber = scrub.New(scrub.Options{Patterns: patterns, Allow: o.ScrubAllow})
+	}
 	if s.RuntimeMetrics == nil {
 		on, set, err := r.Bool(env.ObserveRuntimeMetrics)
 		add(err)
