@@ -135,10 +135,10 @@ func TestScrubbingSwitches(t *testing.T) {
 		opts []observe.Option
 		want bool // whether the password reaches the exporter
 	}{
-		"default":           {want: false},
-		"variable off":      {vars: map[string]string{"OBSERVE_SCRUBBING": "false"}, want: true},
-		"option off":        {opts: []observe.Option{observe.WithoutScrubbing()}, want: true},
-		"option beats off":  {vars: map[string]string{"OBSERVE_SCRUBBING": "false"}, opts: []observe.Option{observe.WithScrubbing(observe.Scrubbing{})}, want: false},
+		"default":          {want: false},
+		"variable off":     {vars: map[string]string{"OBSERVE_SCRUBBING": "false"}, want: true},
+		"option off":       {opts: []observe.Option{observe.WithoutScrubbing()}, want: true},
+		"option beats off": {vars: map[string]string{"OBSERVE_SCRUBBING": "false"}, opts: []observe.Option{observe.WithScrubbing(observe.Scrubbing{})}, want: false},
 		"allow this match": {opts: []observe.Option{observe.WithScrubbing(observe.Scrubbing{Allow: func(m observe.ScrubMatch) bool { return m.Path == "attributes.password" }})}, want: true},
 	} {
 		t.Run(name, func(t *testing.T) {
