@@ -3,6 +3,7 @@ package observe_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/observe-go/observe"
+	"github.com/observe-go/observe/internal/itest"
 )
 
 // gateExporter holds every export until it is opened, then counts the
@@ -247,5 +249,104 @@ func TestShutdownAgainstRefusedGRPC(t *testing.T) {
 				t.Fatalf("Shutdown ran into its deadline: %v", err)
 			}
 		})
+	}
+}
+
+// A collector that accepts connections and never answers is reported
+// within the OTLP timeout of the first export, not after the retries.
+func TestBlackHoleReportedWithinTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	var held []net.Conn
+	var mu sync.Mutex
+	conns.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // read nothing, answer nothing
+			mu.Unlock()
+		}
+	})
+	defer func() {
+		_ = l.Close()
+		conns.Wait()
+		mu.Lock()
+		for _, c := range held {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	}()
+	errs := &syncBuffer{}
+	tel := configureWithGlobals(t, map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + l.Addr().String(),
+		"OTEL_EXPORTER_OTLP_TIMEOUT":  "300",
+		"OTEL_BSP_SCHEDULE_DELAY":     "10",
+		"OTEL_METRICS_EXPORTER":       "none",
+		"OTEL_LOGS_EXPORTER":          "none",
+	}, errs)
+	_, s := tel.TracerProvider().Tracer("test").Start(context.Background(), "op")
+	s.End()
+	// The first attempt times out after 300 ms and is reported at once;
+	// the batch processor's own export timeout (30 s) would come much
+	// later.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errs.String(), "traces export to otlp: attempt 1 failed") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(errs.String(), "traces export to otlp: attempt 1 failed") {
+		t.Fatalf("a silent collector was not reported within 10 s with a 300 ms OTLP timeout:\n%s", errs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = tel.Shutdown(ctx)
+}
+
+// Graceful shutdown under load: every request answered before Shutdown has
+// its span and access-log record at a healthy collector.
+func TestIntegrationShutdownUnderLoad(t *testing.T) {
+	col := itest.StartCollector(t)
+	tel, err := observe.Configure(observe.WithoutGlobals(), observe.WithEnvLookup(envMap(map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": col.HTTPEndpoint,
+		"OTEL_METRICS_EXPORTER":       "none",
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tel.InstrumentHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	})))
+	var answered atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 250 {
+				resp, err := srv.Client().Get(srv.URL + "/load")
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					answered.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	srv.Close()
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	n := int(answered.Load())
+	spans := col.WaitTraces(t, 30*time.Second, func(s []itest.Span) bool { return len(s) >= n })
+	logs := col.WaitLogs(t, 30*time.Second, func(l []itest.LogRecord) bool { return len(l) >= n })
+	if len(spans) != n || len(logs) != n {
+		t.Fatalf("%d requests answered; the collector has %d spans and %d access-log records", n, len(spans), len(logs))
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/observe-go/observe"
 	"github.com/observe-go/observe/internal/env"
+	"github.com/observe-go/observe/internal/itest"
 	"github.com/observe-go/observe/sampling"
 )
 
@@ -115,5 +116,105 @@ func TestTailSamplingRefusesAStarvingHeadSampler(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// In-process tail sampling against a real collector: error, warn-level and
+// slow traces arrive whole (the late child included) with their records;
+// ordinary traces arrive at the rate, whole, with theirs; the records of
+// dropped traces never arrive.
+func TestIntegrationTailSampling(t *testing.T) {
+	col := itest.StartCollector(t)
+	tel := configure(t, map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":    col.HTTPEndpoint,
+		"OBSERVE_TAIL_SAMPLING_DURATION": "500ms",
+		"OBSERVE_TAIL_SAMPLING_RATE":     "0.25",
+	})
+	tracer := tel.TracerProvider().Tracer("test")
+	t0 := time.Now()
+	want := map[string]string{} // trace id -> kind
+	run := func(kind string, childErr bool, warn bool, took time.Duration) {
+		ctx, root := tracer.Start(context.Background(), kind, trace.WithTimestamp(t0))
+		cctx, child := tracer.Start(ctx, kind+" child", trace.WithTimestamp(t0))
+		if warn {
+			tel.Logger().WarnContext(cctx, kind+" record")
+		} else {
+			tel.Logger().InfoContext(cctx, kind+" record")
+		}
+		if childErr {
+			child.SetStatus(codes.Error, "failed")
+		}
+		root.End(trace.WithTimestamp(t0.Add(took)))
+		child.End(trace.WithTimestamp(t0.Add(took))) // after its root
+		want[root.SpanContext().TraceID().String()] = kind
+	}
+	const ordinary = 400
+	for range ordinary {
+		run("ordinary", false, false, time.Millisecond)
+	}
+	for range 10 {
+		run("error", true, false, time.Millisecond)
+		run("warn", false, true, time.Millisecond)
+		run("slow", false, false, time.Second)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Everything was exported by Shutdown; wait until the files hold it.
+	spans := col.WaitTraces(t, 20*time.Second, func(s []itest.Span) bool { return len(s) >= 60 })
+	logs := col.WaitLogs(t, 20*time.Second, func(l []itest.LogRecord) bool { return len(l) >= 30 })
+	perTrace := map[string]int{}
+	for _, s := range spans {
+		perTrace[s.TraceID]++
+	}
+	recorded := map[string]int{}
+	for _, l := range logs {
+		recorded[l.TraceID]++
+	}
+	kept := map[string]int{}
+	for id, n := range perTrace {
+		if n != 2 {
+			t.Errorf("trace %s (%s) arrived with %d spans; want it whole, 2", id, want[id], n)
+		}
+		if recorded[id] != 1 {
+			t.Errorf("trace %s (%s) arrived with %d records; want its 1", id, want[id], recorded[id])
+		}
+		kept[want[id]]++
+	}
+	for id := range recorded {
+		if perTrace[id] == 0 {
+			t.Errorf("a record of the dropped trace %s (%s) was exported", id, want[id])
+		}
+	}
+	for _, kind := range []string{"error", "warn", "slow"} {
+		if kept[kind] != 10 {
+			t.Errorf("%d of 10 %s traces kept; want all", kept[kind], kind)
+		}
+	}
+	// Binomial(400, 0.25): mean 100, sd 8.7; five sd either side.
+	if k := kept["ordinary"]; k < 57 || k > 143 {
+		t.Errorf("%d of %d ordinary traces kept; want about 25%%", k, ordinary)
+	}
+}
+
+// Past its bounds the tail sampler keeps what it holds at once rather than
+// grow, and counts it.
+func TestTailSamplingBoundsCounted(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tel := configure(t, nil, observe.WithTailSampling(sampling.Tail{MaxTraces: 2}), observe.WithSpanProcessor(rec))
+	tracer := tel.TracerProvider().Tracer("test")
+	var roots []trace.Span
+	for range 5 {
+		ctx, root := tracer.Start(context.Background(), "open")
+		_, child := tracer.Start(ctx, "child")
+		child.End()
+		roots = append(roots, root)
+	}
+	body := scrape(t, tel.MetricsHandler())
+	if !strings.Contains(body, `observe_sampling_reason="overflow"`) {
+		t.Errorf("no overflow counted with 5 open traces and MaxTraces 2:\n%s", body)
+	}
+	for _, r := range roots {
+		r.End()
 	}
 }
