@@ -17,11 +17,12 @@ import (
 )
 
 // Option configures every helper of this package: it sets a provider or the
-// propagator. It is accepted wherever a [ServerOption] or a [ClientOption]
-// is.
+// propagator. It is accepted wherever a [ServerOption], a [ClientOption] or
+// a [SQLOption] is.
 type Option interface {
 	ServerOption
 	ClientOption
+	SQLOption
 }
 
 // ServerOption configures [HTTPHandler]. Options that only make sense on a
@@ -114,6 +115,7 @@ type providerOption func(*providers)
 
 func (f providerOption) applyServer(c *serverConfig) { f(&c.providers) }
 func (f providerOption) applyClient(c *clientConfig) { f(&c.providers) }
+func (f providerOption) applySQL(c *sqlConfig)       { f(&c.providers) }
 
 // serverOption is a [ServerOption] only.
 type serverOption func(*serverConfig)
