@@ -267,7 +267,7 @@ type dsnConnector struct {
 }
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
-func (c dsnConnector) Driver() driver.Driver                       { return c.d }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
 
 // sqlConnector is an instrumented connector. database/sql calls its Close
 // when the database is closed.

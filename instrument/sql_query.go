@@ -309,7 +309,7 @@ func parseQuery(q string, d sqlDialect) parsedQuery {
 	l := sqlLexer{q: q, dialect: d}
 	var s summarizer
 	var b strings.Builder
-	copied := 0     // bytes of q already written to b
+	copied := 0      // bytes of q already written to b
 	rewrite := false // whether b is in use
 	for {
 		tok, ok := l.next()

@@ -70,10 +70,10 @@ type opInfo struct {
 	// (a new connection, measured by db.client.connection.create_time).
 	noDuration bool
 	prepare    atomic.Pointer[opInfo] // the PREPARE of this query
-	metric  []attribute.KeyValue // the duration's attributes, without error.type
-	ok      []metric.RecordOption
-	errSets atomic.Pointer[map[string][]metric.RecordOption]
-	mu      sync.Mutex
+	metric     []attribute.KeyValue   // the duration's attributes, without error.type
+	ok         []metric.RecordOption
+	errSets    atomic.Pointer[map[string][]metric.RecordOption]
+	mu         sync.Mutex
 }
 
 func newSQLInstr(c sqlConfig) *sqlInstr {

@@ -74,12 +74,12 @@ var clauseWords = map[string]bool{
 type expectState uint8
 
 const (
-	expectNone     expectState = iota
-	expectTable                // one table (INTO, UPDATE, JOIN, USING, TABLE...)
-	expectFromItem             // a FROM list item
-	afterFromItem              // after a FROM list item: alias, comma or clause
-	expectAlias                // after AS in a FROM list
-	expectDDLObject            // after CREATE/ALTER/DROP
+	expectNone      expectState = iota
+	expectTable                 // one table (INTO, UPDATE, JOIN, USING, TABLE...)
+	expectFromItem              // a FROM list item
+	afterFromItem               // after a FROM list item: alias, comma or clause
+	expectAlias                 // after AS in a FROM list
+	expectDDLObject             // after CREATE/ALTER/DROP
 )
 
 type summaryLevel struct {
