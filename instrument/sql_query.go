@@ -332,6 +332,11 @@ func parseQuery(q string, d sqlDialect) parsedQuery {
 			}
 			copied = tok.end
 		case tokSpace:
+			if rewrite && copied == tok.start && isSpace(lastByte(&b)) {
+				// Spaces that followed a removed comment, after spaces
+				// that preceded it.
+				copied = tok.end
+			}
 		default:
 			s.token(q, tok)
 		}

@@ -113,8 +113,8 @@ func newSQLInstr(c sqlConfig) *sqlInstr {
 	return in
 }
 
-// poolName returns the default db.client.connection.pool.name of c:
-// "address:port/namespace" with the parts that are known, else the
+// defaultPoolName returns the default db.client.connection.pool.name of
+// c: "address:port/namespace" with the parts that are known, else the
 // system's name.
 func defaultPoolName(c sqlConfig) string {
 	name := c.address
@@ -122,7 +122,10 @@ func defaultPoolName(c sqlConfig) string {
 		name += ":" + strconv.Itoa(c.port)
 	}
 	if c.namespace != "" {
-		name += "/" + c.namespace
+		if name != "" {
+			name += "/"
+		}
+		name += c.namespace
 	}
 	if name == "" {
 		name = c.system
