@@ -280,3 +280,47 @@ func TestHealthDatabaseCheck(t *testing.T) {
 		t.Errorf("closed database: answered %d: %s", code, body)
 	}
 }
+
+// HTTPHandler leaves probes and scrapes out of traces and the access log,
+// and still counts them.
+func TestHTTPHandlerHealthPaths(t *testing.T) {
+	mux := func() *http.ServeMux {
+		m := http.NewServeMux()
+		m.Handle("GET /healthz", instrument.HealthHandler(instrument.HealthCheck{Name: "db", Check: okCheck}))
+		m.Handle("GET /livez", instrument.LivenessHandler())
+		m.HandleFunc("GET /healthz/deep", func(w http.ResponseWriter, _ *http.Request) {})
+		m.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {})
+		m.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, _ *http.Request) {})
+		return m
+	}
+	paths := []string{"/healthz", "/livez", "/metrics", "/healthz/deep", "/users/1"}
+	for _, tt := range []struct {
+		name   string
+		opts   []instrument.ServerOption
+		traced []string
+	}{
+		{name: "default", traced: []string{"GET /healthz/deep", "GET /users/{id}"}},
+		{name: "WithHealthPathsTraced", opts: []instrument.ServerOption{instrument.WithHealthPathsTraced()},
+			traced: []string{"GET /healthz", "GET /livez", "GET /metrics", "GET /healthz/deep", "GET /users/{id}"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tel := newTelemetry(t)
+			h := tel.handler(mux(), tt.opts...)
+			for _, p := range paths {
+				if w := serveOne(h, httptest.NewRequest(http.MethodGet, p, nil)); w.Code != http.StatusOK {
+					t.Errorf("%s answered %d", p, w.Code)
+				}
+			}
+			got := spanNames(tel.ended(t, len(tt.traced)))
+			if strings.Join(got, ",") != strings.Join(tt.traced, ",") {
+				t.Errorf("spans %v, want %v", got, tt.traced)
+			}
+			if n := len(tel.logs.waitRecords(t, len(tt.traced))); n != len(tt.traced) {
+				t.Errorf("%d access log records, want %d", n, len(tt.traced))
+			}
+			if n := histogramCount(t, tel.collect(t), "http.server.request.duration"); n != uint64(len(paths)) {
+				t.Errorf("%d duration samples, want %d: every request is counted", n, len(paths))
+			}
+		})
+	}
+}

@@ -83,6 +83,7 @@ type serverConfig struct {
 	mapper       func(*http.Request, []attribute.KeyValue) []attribute.KeyValue
 	route        func(*http.Request) string
 	serverTiming bool
+	traceHealth  bool
 	lookup       func(string) (string, bool)
 }
 
@@ -243,6 +244,15 @@ func WithRouteFunc(f func(*http.Request) string) ServerOption {
 // server worked.
 func WithServerTiming() ServerOption {
 	return serverOption(func(c *serverConfig) { c.serverTiming = true })
+}
+
+// WithHealthPathsTraced traces and logs the requests for /healthz, /livez,
+// /readyz, /health and /metrics like any other. By default a request for
+// one of these exact paths (health probes and metrics scrapes, which come
+// every few seconds) makes no span and no access log record; it is still
+// counted by the metrics.
+func WithHealthPathsTraced() ServerOption {
+	return serverOption(func(c *serverConfig) { c.traceHealth = true })
 }
 
 // WithEnvLookup makes the handler read OBSERVE_HTTP_EXCLUDED_URLS through
