@@ -66,6 +66,9 @@ type opInfo struct {
 	name    string
 	summary string
 	attrs   []attribute.KeyValue // the span's attributes
+	// attrOpt is trace.WithAttributes(attrs...), made once: made per call
+	// it allocates.
+	attrOpt trace.SpanStartOption
 	// noDuration: the operation is not one of db.client.operation.duration
 	// (a new connection, measured by db.client.connection.create_time).
 	noDuration bool
@@ -109,6 +112,7 @@ func newSQLInstr(c sqlConfig) *sqlInstr {
 	in.ping = in.newOp("ping", parsedQuery{operation: "ping"}, false)
 	in.connect = in.newOp("connect", parsedQuery{}, false)
 	in.connect.attrs = append(in.connect.attrs, in.poolAttr)
+	in.connect.attrOpt = trace.WithAttributes(in.connect.attrs...)
 	in.connect.noDuration = true
 	return in
 }
@@ -155,6 +159,7 @@ func (in *sqlInstr) newOp(name string, p parsedQuery, withText bool) *opInfo {
 	if withText && !in.cfg.noQueryText && p.text != "" {
 		op.attrs = append(op.attrs, semconv.DBQueryText(p.text))
 	}
+	op.attrOpt = trace.WithAttributes(op.attrs...)
 	return op
 }
 
@@ -213,6 +218,7 @@ func (in *sqlInstr) prepareOp(op *opInfo) *opInfo {
 			p.attrs = append(p.attrs, kv)
 		}
 	}
+	p.attrOpt = trace.WithAttributes(p.attrs...)
 	op.prepare.CompareAndSwap(nil, p)
 	return op.prepare.Load()
 }
@@ -265,7 +271,7 @@ func (in *sqlInstr) record(ctx context.Context, op *opInfo, start time.Time, err
 	}
 
 	p := optsPool.Get().(*[]trace.SpanStartOption)
-	opts := append(*p, clientKind, trace.WithAttributes(op.attrs...), trace.WithTimestamp(start))
+	opts := append(*p, clientKind, op.attrOpt, trace.WithTimestamp(start))
 	sctx, span := in.tracer.Start(ctx, op.name, opts...)
 	clear(opts)
 	*p = opts[:0]
