@@ -75,7 +75,7 @@ type opInfo struct {
 	prepare    atomic.Pointer[opInfo] // the PREPARE of this query
 	metric     []attribute.KeyValue   // the duration's attributes, without error.type
 	ok         []metric.RecordOption
-	errSets    atomic.Pointer[map[string][]metric.RecordOption]
+	errSets    atomic.Pointer[map[errKey][]metric.RecordOption]
 	mu         sync.Mutex
 }
 
@@ -223,9 +223,12 @@ func (in *sqlInstr) prepareOp(op *opInfo) *opInfo {
 	return op.prepare.Load()
 }
 
+// errKey keys the record options of a failed operation.
+type errKey struct{ errType, code string }
+
 // errorRecord returns the duration's record options for a failed op.
 func (op *opInfo) errorRecord(errType, code string) []metric.RecordOption {
-	key := errType + "\x00" + code
+	key := errKey{errType, code}
 	if m := op.errSets.Load(); m != nil {
 		if o, ok := (*m)[key]; ok {
 			return o
