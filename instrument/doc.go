@@ -1,11 +1,15 @@
 // Package instrument adds traces, metrics and logs to HTTP servers and
-// clients, following the OpenTelemetry semantic conventions for HTTP.
+// clients and to database/sql, following the OpenTelemetry semantic
+// conventions for HTTP and databases, and serves health checks.
 //
 // [HTTPHandler] wraps a server's handler (usually its [http.ServeMux]);
-// [HTTPTransport] and [WrapClient] wrap a client's transport. Both take the
-// OpenTelemetry API's providers as options and default to the globals, so
-// they work with any SDK set-up; observe.InstrumentHTTP is HTTPHandler
-// with observe's own.
+// [HTTPTransport] and [WrapClient] wrap a client's transport; [OpenDB],
+// [WrapConnector] and [WrapDriver] instrument a database/sql database.
+// They take the OpenTelemetry API's providers as options and default to
+// the globals, so they work with any SDK set-up; observe.InstrumentHTTP is
+// HTTPHandler with observe's own. [HealthHandler] answers a readiness
+// probe from checks such as a database's PingContext, and
+// [LivenessHandler] a liveness probe.
 //
 // Costs are kept off the request path: metric attribute sets are built once
 // per distinct combination and cached, the response recorder is pooled,
@@ -13,8 +17,10 @@
 // span records, and the access log record is only built when its level is
 // enabled.
 //
-// Secrets never reach telemetry: request and response headers are not
-// recorded (so neither Authorization, Cookie nor Set-Cookie are), and the
+// Secrets never reach telemetry: a database's data source name is never
+// recorded, nor are query arguments or the literals of a query's text;
+// request and response headers are not recorded (so neither
+// Authorization, Cookie nor Set-Cookie are), and the
 // values of query parameters whose names look secret (token, key, password,
 // secret, signature, sig, auth, session, code and the like, plus the
 // semantic conventions' AWSAccessKeyId, Signature and X-Goog-Signature) are

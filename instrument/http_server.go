@@ -68,6 +68,11 @@ const RequestIDHeader = requestid.HeaderName
 //     nothing was written yet, then the panic goes on as net/http expects
 //     (http.ErrAbortHandler is passed through untouched).
 //
+// Requests for /healthz, /livez, /readyz, /health and /metrics (exactly)
+// make no span and no access log record, since probes and scrapes come
+// every few seconds; the metrics still count them. [WithHealthPathsTraced]
+// treats them like any other.
+//
 // The route is ServeMux's pattern (r.Pattern, without its method and host)
 // even though the middleware wraps the mux from outside; requests no
 // pattern matched are named by their method alone. Unknown methods are
@@ -205,6 +210,9 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, pattern := sh.mux.Handler(r)
 		startRoute = routeFromPattern(pattern)
 	}
+	rec := recorderPool.Get().(*recorder)
+	*rec = recorder{w: w, status: http.StatusOK, serverTiming: sh.cfg.serverTiming, start: start}
+
 	// The start attributes are gathered in a pooled slice: the tracer
 	// copies them before Start returns.
 	sp := attrPool.Get().(*[]attribute.KeyValue)
@@ -217,7 +225,14 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if startRoute != "" {
 		startAttrs = append(startAttrs, semconv.HTTPRoute(startRoute))
 	}
-	ctx, span := sh.tracer.Start(ctx, sh.sets.spanName(method, known, startRoute), serverKind, trace.WithAttributes(startAttrs...))
+	var span trace.Span
+	if rec.quiet = !sh.cfg.traceHealth && healthPath(r.URL.Path); rec.quiet {
+		// A probe or a scrape: counted by the metrics, left out of traces
+		// and the access log.
+		span = noopSpan
+	} else {
+		ctx, span = sh.tracer.Start(ctx, sh.sets.spanName(method, known, startRoute), serverKind, trace.WithAttributes(startAttrs...))
+	}
 	clear(startAttrs)
 	*sp = startAttrs[:0]
 	attrPool.Put(sp)
@@ -225,8 +240,6 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	active := sh.sets.active(method, scheme)
 	active.n.Add(1)
 
-	rec := recorderPool.Get().(*recorder)
-	*rec = recorder{w: w, status: http.StatusOK, serverTiming: sh.cfg.serverTiming, start: start}
 	r2 := r.WithContext(ctx)
 
 	defer func() {
@@ -357,7 +370,7 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 		}
 	}
 
-	if sh.alog != nil {
+	if sh.alog != nil && !rec.quiet {
 		level := slog.LevelInfo
 		if status >= 500 || errType != "" {
 			level = slog.LevelError
@@ -370,6 +383,20 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 		}
 	}
 	span.End()
+}
+
+// noopSpan stands for the span of a request left out of traces.
+var noopSpan = trace.SpanFromContext(context.Background())
+
+// healthPaths are the paths of health probes and metrics scrapes, which
+// the server leaves out of traces and the access log unless
+// WithHealthPathsTraced is given.
+func healthPath(p string) bool {
+	switch p {
+	case "/healthz", "/livez", "/readyz", "/health", "/metrics":
+		return true
+	}
+	return false
 }
 
 // attrPool holds the slices that span attributes are gathered in; the span

@@ -17,11 +17,12 @@ import (
 )
 
 // Option configures every helper of this package: it sets a provider or the
-// propagator. It is accepted wherever a [ServerOption] or a [ClientOption]
-// is.
+// propagator. It is accepted wherever a [ServerOption], a [ClientOption] or
+// a [SQLOption] is.
 type Option interface {
 	ServerOption
 	ClientOption
+	SQLOption
 }
 
 // ServerOption configures [HTTPHandler]. Options that only make sense on a
@@ -82,6 +83,7 @@ type serverConfig struct {
 	mapper       func(*http.Request, []attribute.KeyValue) []attribute.KeyValue
 	route        func(*http.Request) string
 	serverTiming bool
+	traceHealth  bool
 	lookup       func(string) (string, bool)
 }
 
@@ -115,6 +117,7 @@ type providerOption func(*providers)
 
 func (f providerOption) applyServer(c *serverConfig) { f(&c.providers) }
 func (f providerOption) applyClient(c *clientConfig) { f(&c.providers) }
+func (f providerOption) applySQL(c *sqlConfig)       { f(&c.providers) }
 
 // clientOption is a [ClientOption] only.
 type clientOption func(*clientConfig)
@@ -255,6 +258,15 @@ func WithRouteFunc(f func(*http.Request) string) ServerOption {
 // server worked.
 func WithServerTiming() ServerOption {
 	return serverOption(func(c *serverConfig) { c.serverTiming = true })
+}
+
+// WithHealthPathsTraced traces and logs the requests for /healthz, /livez,
+// /readyz, /health and /metrics like any other. By default a request for
+// one of these exact paths (health probes and metrics scrapes, which come
+// every few seconds) makes no span and no access log record; it is still
+// counted by the metrics.
+func WithHealthPathsTraced() ServerOption {
+	return serverOption(func(c *serverConfig) { c.traceHealth = true })
 }
 
 // WithEnvLookup makes the handler read OBSERVE_HTTP_EXCLUDED_URLS through

@@ -99,6 +99,7 @@ func TestHTTPHandlerFilters(t *testing.T) {
 			opts: []instrument.ServerOption{
 				instrument.WithFilter(func(r *http.Request) bool { return r.Header.Get("X-Probe") == "" }),
 				instrument.WithFilter(nil),
+				instrument.WithHealthPathsTraced(),
 			},
 			skipped: []string{"/healthz?probe"},
 			kept:    []string{"/healthz", "/users/1"},

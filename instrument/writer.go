@@ -19,6 +19,7 @@ type recorder struct {
 	written      int64
 	wroteHeader  bool
 	serverTiming bool
+	quiet        bool // the request is left out of traces and the access log
 	start        time.Time
 }
 

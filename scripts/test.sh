@@ -12,11 +12,13 @@
 #      (skipped when the binary is up to date with tools/otelcol's sources);
 #   3. installs Chromium and the forwarding example's npm packages when missing
 #      and bundles its page (scripts/browser-setup.sh);
+#      finds PostgreSQL's server binaries, installing Debian's postgresql-15
+#      when missing without starting a service (scripts/postgres-setup.sh);
 #   4. checks formatting with gofmt;
 #   5. runs go vet ./...;
 #   6. runs go test -race -count=1 ./... with the integration backends exported
 #      (OBSERVE_ITEST=1, OBSERVE_OTELCOL_BIN, OBSERVE_PROMETHEUS_BIN,
-#      OBSERVE_PROMTOOL_BIN), so integration tests fail rather than skip when a
+#      OBSERVE_PROMTOOL_BIN, OBSERVE_POSTGRES_BIN_DIR), so integration tests fail rather than skip when a
 #      backend is missing;
 # and prints the wall time of each step. Extra arguments are passed to go test
 # (e.g. ./scripts/test.sh -run TestCollector ./internal/itest/); the default
@@ -182,6 +184,14 @@ while IFS= read -r line; do
 	export "${line?}"
 	echo "$line"
 done <<<"$browser_env"
+end
+
+# ---- 3b. PostgreSQL's server binaries ----------------------------------------
+begin "postgres setup"
+# The database tests start their own throwaway server from these binaries.
+postgres_env="$(./scripts/postgres-setup.sh)"
+export "${postgres_env?}"
+echo "$postgres_env"
 end
 
 # ---- 4. gofmt --------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Package itest starts real backends for integration tests: an OpenTelemetry
 // Collector (built from tools/otelcol) that writes every signal it receives as
-// OTLP-JSON lines, a Prometheus server scraping one target, and promtool.
+// OTLP-JSON lines, a Prometheus server scraping one target, promtool, and a
+// throwaway PostgreSQL server.
 //
 // The backends are found through environment variables that ./scripts/test.sh
 // sets after building or installing them:
@@ -9,6 +10,7 @@
 //	OBSERVE_OTELCOL_BIN=<path>   the otelcol-test binary built from tools/otelcol
 //	OBSERVE_PROMETHEUS_BIN=<path>
 //	OBSERVE_PROMTOOL_BIN=<path>
+//	OBSERVE_POSTGRES_BIN_DIR=<dir>  PostgreSQL's initdb, postgres, pg_ctl and pg_isready
 //
 // Without OBSERVE_ITEST=1 (a plain `go test ./...`), a test whose backend is
 // missing is skipped with a message pointing at ./scripts/test.sh.
