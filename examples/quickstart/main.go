@@ -4,6 +4,10 @@
 //	GET /hello?name=world        {"message":"hello world"}
 //	GET /users/{id}              a user, or 404
 //	GET /users/{id}/greeting     calls /hello through the instrumented client
+//	GET /orders/{id}             an order read from SQLite through instrument.OpenDB
+//	GET /health                  readiness: checks the database (503 when it fails)
+//	GET /livez                   liveness: no checks
+//	GET /metrics                 every metric, the Go runtime and process ones included
 //
 // It listens on :8080 (-addr) until SIGINT or SIGTERM, then stops the server
 // and flushes the telemetry. With -demo it serves on a free loopback port,
@@ -18,6 +22,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,6 +38,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	_ "modernc.org/sqlite" // the "sqlite" driver, pure Go
 
 	"github.com/observe-go/observe"
 	"github.com/observe-go/observe/instrument"
@@ -75,7 +82,12 @@ func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (e
 	if err != nil {
 		return err
 	}
-	a := &app{tel: tel, client: tel.HTTPClient(nil), base: "http://" + ln.Addr().String()}
+	db, err := openOrders(tel)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := &app{tel: tel, client: tel.HTTPClient(nil), base: "http://" + ln.Addr().String(), db: db}
 	greetings, err := tel.MeterProvider().Meter("quickstart").Int64Counter("greetings.sent",
 		metric.WithDescription("Greetings sent, by kind."), metric.WithUnit("{greeting}"))
 	if err != nil {
@@ -87,11 +99,16 @@ func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (e
 	mux.HandleFunc("GET /hello", a.hello)
 	mux.HandleFunc("GET /users/{id}", a.user)
 	mux.HandleFunc("GET /users/{id}/greeting", a.greeting)
+	mux.HandleFunc("GET /orders/{id}", a.order)
+	mux.Handle("GET /health", instrument.HealthHandler(instrument.HealthCheck{Name: "db", Check: db.PingContext}))
+	mux.Handle("GET /livez", instrument.LivenessHandler())
 	mux.Handle("GET /metrics", tel.MetricsHandler())
 
+	// /health, /livez and /metrics are counted in the HTTP metrics but
+	// neither traced nor logged.
 	var handler http.Handler = mux
 	if instrumented {
-		handler = tel.InstrumentHTTP(mux, instrument.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/metrics" }))
+		handler = tel.InstrumentHTTP(mux)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
@@ -125,6 +142,42 @@ type app struct {
 	client    *http.Client
 	base      string
 	greetings metric.Int64Counter
+	db        *sql.DB
+}
+
+// openOrders opens an in-memory SQLite database through instrument.OpenDB:
+// every query is a client span (SELECT orders) under the request's span,
+// and the pool's connections are metrics.
+func openOrders(tel *observe.Telemetry) (*sql.DB, error) {
+	db, err := instrument.OpenDB("sqlite", "file:quickstart?mode=memory&cache=shared",
+		instrument.WithTracerProvider(tel.TracerProvider()), instrument.WithMeterProvider(tel.MeterProvider()))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, item TEXT, cents INTEGER)`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := db.Exec(`INSERT OR IGNORE INTO orders (id, item, cents) VALUES (1, 'tea', 450), (2, 'scone', 325)`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (a *app) order(w http.ResponseWriter, r *http.Request) {
+	var item string
+	var cents int
+	err := a.db.QueryRowContext(r.Context(), `SELECT item, cents FROM orders WHERE id = ?`, r.PathValue("id")).Scan(&item, &cents)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such order"})
+	case err != nil:
+		a.tel.Logger().ErrorContext(r.Context(), "reading the order failed", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "database failed"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "item": item, "cents": cents})
+	}
 }
 
 var users = map[string]string{"1": "Ada Lovelace", "42": "Grace Hopper"}
@@ -188,7 +241,7 @@ func (a *app) greeting(w http.ResponseWriter, r *http.Request) {
 
 // demo sends the requests a first-time user would try.
 func (a *app) demo(ctx context.Context) error {
-	for _, path := range []string{"/hello?name=world", "/users/42", "/users/7", "/users/1/greeting", "/hello"} {
+	for _, path := range []string{"/hello?name=world", "/users/42", "/users/7", "/users/1/greeting", "/hello", "/orders/1", "/health"} {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
 		if err != nil {
 			return err

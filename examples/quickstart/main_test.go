@@ -67,4 +67,14 @@ func TestDemoPrintsDistributedTree(t *testing.T) {
 	if strings.Contains(got, "/users/7 [server]") {
 		t.Error("a raw path was used as a span name")
 	}
+	// The database query is a client span under its request's span.
+	order := find(0, "GET /orders/{id} [server]")
+	query := find(order+1, "SELECT orders [client]")
+	if !(col(query, "SELECT orders") > col(order, "GET /orders")) {
+		t.Errorf("the query span is not nested under the request:\n%s\n%s", lines[order], lines[query])
+	}
+	// The health check is served but neither traced nor logged.
+	if strings.Contains(got, "GET /health") {
+		t.Error("the /health probe was traced or logged")
+	}
 }
