@@ -17,11 +17,13 @@ import (
 )
 
 // Option configures every helper of this package: it sets a provider or the
-// propagator. It is accepted wherever a [ServerOption] or a [ClientOption]
-// is.
+// propagator. It is accepted wherever a [ServerOption], a [ClientOption], a
+// [GRPCServerOption] or a [GRPCClientOption] is.
 type Option interface {
 	ServerOption
 	ClientOption
+	GRPCServerOption
+	GRPCClientOption
 }
 
 // ServerOption configures [HTTPHandler]. Options that only make sense on a
