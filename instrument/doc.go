@@ -1,11 +1,20 @@
-// Package instrument adds traces, metrics and logs to HTTP servers and
-// clients, following the OpenTelemetry semantic conventions for HTTP.
+// Package instrument adds traces, metrics and logs to HTTP and gRPC servers
+// and clients, following the OpenTelemetry semantic conventions for HTTP
+// and RPC.
 //
 // [HTTPHandler] wraps a server's handler (usually its [http.ServeMux]);
-// [HTTPTransport] and [WrapClient] wrap a client's transport. Both take the
-// OpenTelemetry API's providers as options and default to the globals, so
-// they work with any SDK set-up; observe.InstrumentHTTP is HTTPHandler
-// with observe's own.
+// [HTTPTransport] and [WrapClient] wrap a client's transport. For gRPC,
+// [GRPCServerOptions] (the stats handler [GRPCServerHandler] and two
+// interceptors) instruments a server and [GRPCClientHandler] a client. All
+// take the OpenTelemetry API's providers as options and default to the
+// globals, so they work with any SDK set-up; observe.InstrumentHTTP is
+// HTTPHandler with observe's own.
+//
+// A request id joins everything one request causes: the servers read it
+// from X-Request-ID (HTTP) or x-request-id metadata (gRPC), or make one,
+// put it in the context ([RequestIDFromContext]), on the span and in the
+// access log record, and the clients send the context's id on to the next
+// service.
 //
 // Costs are kept off the request path: metric attribute sets are built once
 // per distinct combination and cached, the response recorder is pooled,
