@@ -2,6 +2,7 @@ package observe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -135,4 +136,32 @@ func (s skipHealth) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySp
 		}
 	}
 	return s.SpanExporter.ExportSpans(ctx, kept)
+}
+
+// RecordError marks the span of the context failed, in one call: an
+// exception event and status Error.
+func ExampleRecordError() {
+	rec := tracetest.NewSpanRecorder()
+	tel, err := observe.Configure(
+		observe.WithEnvLookup(func(string) (string, bool) { return "", false }),
+		observe.WithoutGlobals(),
+		observe.WithSpanProcessor(rec),
+		observe.WithConsoleWriter(io.Discard),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer tel.Shutdown(context.Background())
+
+	ctx, span := tel.Tracer("example.com/shop").Start(context.Background(), "charge card")
+	if err := errors.New("card declined"); err != nil {
+		observe.RecordError(ctx, err)
+	}
+	span.End()
+
+	s := rec.Ended()[0]
+	fmt.Println(s.Name(), s.Status().Code, s.Status().Description, s.Events()[0].Name)
+	// Output:
+	// charge card Error card declined exception
 }

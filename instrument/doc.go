@@ -1,15 +1,23 @@
-// Package instrument adds traces, metrics and logs to HTTP servers and
-// clients and to database/sql, following the OpenTelemetry semantic
-// conventions for HTTP and databases, and serves health checks.
+// Package instrument adds traces, metrics and logs to HTTP and gRPC servers
+// and clients and to database/sql, following the OpenTelemetry semantic
+// conventions for HTTP, RPC and databases, and serves health checks.
 //
 // [HTTPHandler] wraps a server's handler (usually its [http.ServeMux]);
-// [HTTPTransport] and [WrapClient] wrap a client's transport; [OpenDB],
-// [WrapConnector] and [WrapDriver] instrument a database/sql database.
-// They take the OpenTelemetry API's providers as options and default to
-// the globals, so they work with any SDK set-up; observe.InstrumentHTTP is
-// HTTPHandler with observe's own. [HealthHandler] answers a readiness
-// probe from checks such as a database's PingContext, and
-// [LivenessHandler] a liveness probe.
+// [HTTPTransport] and [WrapClient] wrap a client's transport. For gRPC,
+// [GRPCServerOptions] (the stats handler [GRPCServerHandler] and two
+// interceptors) instruments a server and [GRPCClientHandler] a client.
+// [OpenDB], [WrapConnector] and [WrapDriver] instrument a database/sql
+// database. All take the OpenTelemetry API's providers as options and
+// default to the globals, so they work with any SDK set-up;
+// observe.InstrumentHTTP is HTTPHandler with observe's own.
+// [HealthHandler] answers a readiness probe from checks such as a
+// database's PingContext, and [LivenessHandler] a liveness probe.
+//
+// A request id joins everything one request causes: the servers read it
+// from X-Request-ID (HTTP) or x-request-id metadata (gRPC), or make one,
+// put it in the context ([RequestIDFromContext]), on the span and in the
+// access log record, and the clients send the context's id on to the next
+// service.
 //
 // Costs are kept off the request path: metric attribute sets are built once
 // per distinct combination and cached, the response recorder is pooled,

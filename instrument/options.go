@@ -17,12 +17,14 @@ import (
 )
 
 // Option configures every helper of this package: it sets a provider or the
-// propagator. It is accepted wherever a [ServerOption], a [ClientOption] or
-// a [SQLOption] is.
+// propagator. It is accepted wherever a [ServerOption], a [ClientOption], a
+// [SQLOption], a [GRPCServerOption] or a [GRPCClientOption] is.
 type Option interface {
 	ServerOption
 	ClientOption
 	SQLOption
+	GRPCServerOption
+	GRPCClientOption
 }
 
 // ServerOption configures [HTTPHandler]. Options that only make sense on a

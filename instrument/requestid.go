@@ -60,8 +60,9 @@ func (s *requestState) newRequestID() string {
 	return s.value[0]
 }
 
-// RequestIDFromContext returns the request id that [HTTPHandler] (or
-// [ContextWithRequestID]) put in ctx, or "" when there is none. Use it to
+// RequestIDFromContext returns the request id that [HTTPHandler],
+// [GRPCServerHandler] or [ContextWithRequestID] put in ctx, or "" when
+// there is none. Use it to
 // log the id, or to pass it on to work the request starts elsewhere.
 func RequestIDFromContext(ctx context.Context) string {
 	return requestid.FromContext(ctx)
@@ -69,7 +70,8 @@ func RequestIDFromContext(ctx context.Context) string {
 
 // ContextWithRequestID returns a copy of ctx that carries id as its request
 // id, for jobs and consumers that start work outside an HTTP request: the
-// records logged with it carry the id, and [HTTPTransport] sends it on. An
+// records logged with it carry the id, and [HTTPTransport] and
+// [GRPCClientHandler] send it on. An
 // id that [ValidRequestID] refuses is replaced by a new one.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
 	if !ValidRequestID(id) {
