@@ -21,7 +21,7 @@ import (
 // and the metric rpc.client.call.duration (seconds). The trace context goes
 // out in the call's metadata, and so does the context's request id (see
 // [RequestIDFromContext]) as x-request-id, unless the call's outgoing
-// metadata has one already or [WithoutGRPCRequestIDPropagation] is given,
+// metadata has one already or [WithoutRequestIDPropagation] is given,
 // so that a server instrumented with [GRPCServerHandler] keeps it.
 //
 // Calls to the health checking and reflection services are left out (see

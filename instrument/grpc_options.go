@@ -147,12 +147,3 @@ func WithGRPCLogger(l *slog.Logger) GRPCServerOption {
 func WithoutGRPCAccessLog() GRPCServerOption {
 	return grpcServerOption(func(c *grpcServerConfig) { c.noLog = true })
 }
-
-// WithoutGRPCRequestIDPropagation stops the client from sending the request
-// id of the call's context as x-request-id metadata. By default it is sent,
-// so that the next service instrumented with [GRPCServerHandler] keeps the
-// same id; turn it off for calls to third parties, which would otherwise
-// see your ids. It is the gRPC form of [WithoutRequestIDPropagation].
-func WithoutGRPCRequestIDPropagation() GRPCClientOption {
-	return grpcClientOption(func(c *grpcClientConfig) { c.noRequestID = true })
-}

@@ -189,7 +189,7 @@ func TestGRPCClientRequestIDPropagation(t *testing.T) {
 		}, nil, "req-mine", "req-ctx"},
 		{"propagation off", func() context.Context {
 			return instrument.ContextWithRequestID(context.Background(), "req-ctx")
-		}, []instrument.GRPCClientOption{instrument.WithoutGRPCRequestIDPropagation()}, "", "req-ctx"},
+		}, []instrument.GRPCClientOption{instrument.WithoutRequestIDPropagation()}, "", "req-ctx"},
 		{"no request id", context.Background, nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

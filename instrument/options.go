@@ -126,13 +126,25 @@ type clientOption func(*clientConfig)
 
 func (f clientOption) applyClient(c *clientConfig) { f(c) }
 
-// WithoutRequestIDPropagation stops the client from sending the request id
-// of the request's context as X-Request-ID. By default it is sent, so that
-// the next service instrumented with [HTTPHandler] keeps the same id; turn
-// it off for calls to third parties, which would otherwise see your ids.
-func WithoutRequestIDPropagation() ClientOption {
-	return clientOption(func(c *clientConfig) { c.noRequestID = true })
+// PropagationOption configures what a client sends on: it is a
+// [ClientOption] and a [GRPCClientOption].
+type PropagationOption interface {
+	ClientOption
+	GRPCClientOption
 }
+
+// WithoutRequestIDPropagation stops a client, HTTP or gRPC, from sending
+// the request id of the call's context (as the X-Request-ID header or the
+// x-request-id metadata). By default it is sent, so that the next service
+// instrumented with [HTTPHandler] or [GRPCServerHandler] keeps the same id;
+// turn it off for calls to third parties, which would otherwise see your
+// ids.
+func WithoutRequestIDPropagation() PropagationOption { return noRequestID{} }
+
+type noRequestID struct{}
+
+func (noRequestID) applyClient(c *clientConfig)         { c.noRequestID = true }
+func (noRequestID) applyGRPCClient(c *grpcClientConfig) { c.noRequestID = true }
 
 // serverOption is a [ServerOption] only.
 type serverOption func(*serverConfig)

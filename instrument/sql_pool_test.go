@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -185,11 +187,14 @@ func TestSQLWrapConnectorAndRegisterPoolMetrics(t *testing.T) {
 	}
 }
 
+var wrapDriverRuns atomic.Int64
+
 // A driver registered through WrapDriver reads the data source name as
 // OpenDB does.
 func TestSQLWrapDriver(t *testing.T) {
 	tel := newTelemetry(t)
-	name := "sqlite-instrumented-" + strings.ReplaceAll(t.Name(), "/", "-")
+	// A name of its own for each run: drivers cannot be unregistered.
+	name := fmt.Sprintf("sqlite-instrumented-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), wrapDriverRuns.Add(1))
 	sql.Register(name, instrument.WrapDriver(&sqlite.Driver{}, tel.sqlOptions()...))
 	path := filepath.Join(t.TempDir(), "d.db")
 	db, err := sql.Open(name, "file:"+path+"?mode=rwc")
