@@ -3,6 +3,7 @@ package observe_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
@@ -121,11 +123,16 @@ func TestEndpointSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
+// registrations numbers the exporter names tests register.
+var registrations atomic.Int64
+
 // A Configure that fails after the prometheus exporter was chosen leaves no
 // port bound and no goroutine running (TestMain checks goroutines).
 func TestFailedConfigureReleasesEverything(t *testing.T) {
 	failing := errors.New("reader cannot start")
-	if err := exporters.RegisterMetricReader("failing-reader-test", func(context.Context, exporters.Lookup) (sdkmetric.Reader, error) {
+	// Names cannot be unregistered: one for each run.
+	name := fmt.Sprintf("failing-reader-test-%d", registrations.Add(1))
+	if err := exporters.RegisterMetricReader(name, func(context.Context, exporters.Lookup) (sdkmetric.Reader, error) {
 		return nil, failing
 	}); err != nil {
 		t.Fatal(err)
@@ -133,7 +140,7 @@ func TestFailedConfigureReleasesEverything(t *testing.T) {
 	port := freePort(t)
 	_, err := observe.Configure(observe.WithoutGlobals(), observe.WithEnvLookup(env.FromMap(map[string]string{
 		"OTEL_TRACES_EXPORTER":          "console",
-		"OTEL_METRICS_EXPORTER":         "prometheus,failing-reader-test",
+		"OTEL_METRICS_EXPORTER":         "prometheus," + name,
 		"OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
 		"OTEL_EXPORTER_PROMETHEUS_PORT": strconv.Itoa(port),
 	})), observe.WithConsoleWriter(io.Discard))

@@ -3,8 +3,10 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -79,20 +81,25 @@ func TestBuildChoosesExporters(t *testing.T) {
 	}
 }
 
+// runs numbers the runs of TestRegistry: names cannot be unregistered.
+var runs atomic.Int64
+
 func TestRegistry(t *testing.T) {
+	run := runs.Add(1)
+	memName, failName := fmt.Sprintf("memory-test-%d", run), fmt.Sprintf("failing-test-%d", run)
 	rec := tracetest.NewInMemoryExporter()
 	var sawLookup string
-	err := RegisterSpanExporter("memory-test", func(_ context.Context, lookup func(string) (string, bool)) (sdktrace.SpanExporter, error) {
+	err := RegisterSpanExporter(memName, func(_ context.Context, lookup func(string) (string, bool)) (sdktrace.SpanExporter, error) {
 		sawLookup, _ = lookup("MEMORY_TEST_SETTING")
 		return rec, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := RegisterSpanExporter("memory-test", nil); err == nil {
+	if err := RegisterSpanExporter(memName, nil); err == nil {
 		t.Error("nil factory accepted")
 	}
-	for _, name := range []string{"memory-test", "otlp", "console"} {
+	for _, name := range []string{memName, "otlp", "console"} {
 		err := RegisterSpanExporter(name, func(context.Context, func(string) (string, bool)) (sdktrace.SpanExporter, error) { return rec, nil })
 		if !errors.Is(err, ErrDuplicate) {
 			t.Errorf("RegisterSpanExporter(%q) = %v; want ErrDuplicate", name, err)
@@ -102,7 +109,7 @@ func TestRegistry(t *testing.T) {
 		t.Error("bad name accepted")
 	}
 
-	p, _ := build(t, map[string]string{"OTEL_TRACES_EXPORTER": "memory-test", "MEMORY_TEST_SETTING": "from-lookup"}, settings.Options{})
+	p, _ := build(t, map[string]string{"OTEL_TRACES_EXPORTER": memName, "MEMORY_TEST_SETTING": "from-lookup"}, settings.Options{})
 	if sawLookup != "from-lookup" {
 		t.Errorf("factory read %q through its lookup; want from-lookup", sawLookup)
 	}
@@ -117,10 +124,10 @@ func TestRegistry(t *testing.T) {
 	}
 
 	failing := errors.New("cannot start")
-	_ = RegisterLogExporter("failing-test", func(context.Context, func(string) (string, bool)) (sdklog.Exporter, error) { return nil, failing })
-	st := resolve(t, map[string]string{"OTEL_LOGS_EXPORTER": "failing-test", "OTEL_TRACES_EXPORTER": "console"}, settings.Options{})
+	_ = RegisterLogExporter(failName, func(context.Context, func(string) (string, bool)) (sdklog.Exporter, error) { return nil, failing })
+	st := resolve(t, map[string]string{"OTEL_LOGS_EXPORTER": failName, "OTEL_TRACES_EXPORTER": "console"}, settings.Options{})
 	_, err = Build(context.Background(), &st)
-	if !errors.Is(err, failing) || !strings.Contains(err.Error(), "failing-test") {
+	if !errors.Is(err, failing) || !strings.Contains(err.Error(), failName) {
 		t.Fatalf("Build = %v; want the factory's error naming the exporter", err)
 	}
 }
