@@ -17,11 +17,13 @@ import (
 	"testing"
 	"time"
 
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/observe-go/observe"
+	"github.com/observe-go/observe/exporters"
 	"github.com/observe-go/observe/internal/itest"
 )
 
@@ -348,5 +350,61 @@ func TestIntegrationShutdownUnderLoad(t *testing.T) {
 	logs := col.WaitLogs(t, 30*time.Second, func(l []itest.LogRecord) bool { return len(l) >= n })
 	if len(spans) != n || len(logs) != n {
 		t.Fatalf("%d requests answered; the collector has %d spans and %d access-log records", n, len(spans), len(logs))
+	}
+}
+
+// countingLogExporter counts the records it gets, once open is closed.
+type countingLogExporter struct {
+	n    atomic.Int64
+	open chan struct{}
+}
+
+func (e *countingLogExporter) Export(ctx context.Context, r []sdklog.Record) error {
+	select {
+	case <-e.open:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	e.n.Add(int64(len(r)))
+	return nil
+}
+func (e *countingLogExporter) Shutdown(context.Context) error   { return nil }
+func (e *countingLogExporter) ForceFlush(context.Context) error { return nil }
+
+// The same for log records, from several goroutines: every record is
+// either exported or counted as dropped.
+func TestLogQueueDropsAreCounted(t *testing.T) {
+	exp := &countingLogExporter{open: make(chan struct{})}
+	name := fmt.Sprintf("counting-logs-%d", registrations.Add(1))
+	if err := exporters.RegisterLogExporter(name, func(context.Context, exporters.Lookup) (sdklog.Exporter, error) { return exp, nil }); err != nil {
+		t.Fatal(err)
+	}
+	errs := &syncBuffer{}
+	tel := configureWithGlobals(t, map[string]string{
+		"OTEL_LOGS_EXPORTER":              name,
+		"OTEL_TRACES_EXPORTER":            "none",
+		"OTEL_BLRP_MAX_QUEUE_SIZE":        "64",
+		"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "16",
+	}, errs)
+	const goroutines, each = 4, 5000
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				tel.Logger().Info("record", "i", i)
+			}
+		})
+	}
+	wg.Wait()
+	close(exp.open)
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dropped := lastTotal(errs.String(), "log records")
+	if dropped == 0 {
+		t.Fatal("nothing was dropped with a blocked exporter: the test tests nothing")
+	}
+	if got := exp.n.Load() + dropped; got != goroutines*each {
+		t.Errorf("exported %d + dropped %d = %d; want every one of the %d records accounted for\n%s", exp.n.Load(), dropped, got, goroutines*each, errs)
 	}
 }
