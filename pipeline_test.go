@@ -298,3 +298,24 @@ func TestRuntimeMetrics(t *testing.T) {
 		t.Errorf("bad OBSERVE_RUNTIME_METRICS: %v", err)
 	}
 }
+
+// With WithEnvLookup, the batch processors do not read the process's
+// OTEL_BSP_* variables behind it: a queue of 1 in the process environment
+// would drop spans.
+func TestEnvLookupBatchSettingsFromLookupOnly(t *testing.T) {
+	t.Setenv("OTEL_BSP_MAX_QUEUE_SIZE", "1")
+	t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "3600000")
+	rec := tracetest.NewInMemoryExporter()
+	tel := configure(t, map[string]string{"OTEL_TRACES_EXPORTER": "none"}, observe.WithSpanExporter(rec))
+	for range 100 {
+		_, s := tel.TracerProvider().Tracer("t").Start(context.Background(), "op")
+		s.End()
+	}
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.GetSpans()); n != 100 {
+		t.Errorf("%d of 100 spans exported: the process's OTEL_BSP_* reached the batch processor", n)
+	}
+}

@@ -378,38 +378,36 @@ func (s batchSettings) queueSize() int {
 // The specification's defaults, for both processors.
 const defaultQueue, defaultBatch = 2048, 512
 
+// Every value is passed to the SDK as an option, the specification's
+// default included: the SDK would otherwise read the variable from the
+// process environment itself, behind WithEnvLookup.
+
+// or returns v when set, else def.
+func or[T any](v T, set bool, def T) T {
+	if set {
+		return v
+	}
+	return def
+}
+
 func batchSpanOptions(r env.Reader) ([]sdktrace.BatchSpanProcessorOption, int, error) {
 	s, err := readBatch(r, env.BSPScheduleDelay, env.BSPExportTimeout, env.BSPMaxQueueSize, env.BSPMaxExportBatchSize)
-	var opts []sdktrace.BatchSpanProcessorOption
-	if s.delaySet {
-		opts = append(opts, sdktrace.WithBatchTimeout(s.delay))
-	}
-	if s.timeoutSet {
-		opts = append(opts, sdktrace.WithExportTimeout(s.timeout))
-	}
-	if s.queueSet {
-		opts = append(opts, sdktrace.WithMaxQueueSize(s.queue))
-	}
-	if s.batchSet {
-		opts = append(opts, sdktrace.WithMaxExportBatchSize(s.batch))
+	opts := []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithBatchTimeout(or(s.delay, s.delaySet, 5*time.Second)),
+		sdktrace.WithExportTimeout(or(s.timeout, s.timeoutSet, 30*time.Second)),
+		sdktrace.WithMaxQueueSize(s.queueSize()),
+		sdktrace.WithMaxExportBatchSize(or(s.batch, s.batchSet, defaultBatch)),
 	}
 	return opts, s.queueSize(), err
 }
 
 func batchLogOptions(r env.Reader) ([]sdklog.BatchProcessorOption, int, error) {
 	s, err := readBatch(r, env.BLRPScheduleDelay, env.BLRPExportTimeout, env.BLRPMaxQueueSize, env.BLRPMaxExportBatchSize)
-	var opts []sdklog.BatchProcessorOption
-	if s.delaySet {
-		opts = append(opts, sdklog.WithExportInterval(s.delay))
-	}
-	if s.timeoutSet {
-		opts = append(opts, sdklog.WithExportTimeout(s.timeout))
-	}
-	if s.queueSet {
-		opts = append(opts, sdklog.WithMaxQueueSize(s.queue))
-	}
-	if s.batchSet {
-		opts = append(opts, sdklog.WithExportMaxBatchSize(s.batch))
+	opts := []sdklog.BatchProcessorOption{
+		sdklog.WithExportInterval(or(s.delay, s.delaySet, time.Second)),
+		sdklog.WithExportTimeout(or(s.timeout, s.timeoutSet, 30*time.Second)),
+		sdklog.WithMaxQueueSize(s.queueSize()),
+		sdklog.WithExportMaxBatchSize(or(s.batch, s.batchSet, defaultBatch)),
 	}
 	return opts, s.queueSize(), err
 }
@@ -420,9 +418,10 @@ func periodicOptions(r env.Reader) ([]sdkmetric.PeriodicReaderOption, error) {
 	for _, v := range []struct {
 		key string
 		opt func(time.Duration) sdkmetric.PeriodicReaderOption
+		def time.Duration
 	}{
-		{env.MetricExportInterval, sdkmetric.WithInterval},
-		{env.MetricExportTimeout, sdkmetric.WithTimeout},
+		{env.MetricExportInterval, sdkmetric.WithInterval, time.Minute},
+		{env.MetricExportTimeout, sdkmetric.WithTimeout, 30 * time.Second},
 	} {
 		d, ok, err := r.Millis(v.key)
 		switch {
@@ -430,8 +429,8 @@ func periodicOptions(r env.Reader) ([]sdkmetric.PeriodicReaderOption, error) {
 			errs = append(errs, err)
 		case ok && d == 0:
 			errs = append(errs, &env.Error{Key: v.key, Value: "0", Err: errors.New("want at least 1 ms")})
-		case ok:
-			opts = append(opts, v.opt(d))
+		default:
+			opts = append(opts, v.opt(or(d, ok, v.def)))
 		}
 	}
 	return opts, errors.Join(errs...)
