@@ -46,6 +46,8 @@ type Telemetry struct {
 	sdkTP *sdktrace.TracerProvider
 	sdkMP *sdkmetric.MeterProvider
 	sdkLP *sdklog.LoggerProvider
+	// accessLP emits the records of the HTTP and gRPC access logs.
+	accessLP otellog.LoggerProvider
 
 	propagator     propagation.TextMapPropagator
 	settings       *settings.Settings
@@ -151,6 +153,10 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		metricsHandler: p.metricsHandler,
 	}
 	t.tp, t.mp, t.lp = t.sdkTP, t.sdkMP, t.sdkLP
+	// The access logs observe builds itself have keys it knows to be
+	// unique: they go to the same processors through a provider that does
+	// not de-duplicate them, which spares a map per record.
+	t.accessLP = sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(borrowed{p.log}), sdklog.WithAllowKeyDuplication())
 	if *s.RuntimeMetrics {
 		// Observable instruments: they cost nothing until a reader
 		// collects.
@@ -251,6 +257,10 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		if t.sdkTP == nil {
 			return
 		}
+		if lp, ok := t.accessLP.(*sdklog.LoggerProvider); ok {
+			// Its processors are sdkLP's, which shuts them down.
+			_ = lp.Shutdown(ctx)
+		}
 		t.shutdownErr = t.each(ctx, func(ctx context.Context, p flusher) error { return p.Shutdown(ctx) })
 		t.releaseGlobals()
 		if t.errors != nil {
@@ -285,3 +295,10 @@ func (t *Telemetry) each(ctx context.Context, f func(context.Context, flusher) e
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// borrowed lends a processor to a second LoggerProvider: that provider's
+// ForceFlush and Shutdown leave it to the one that owns it.
+type borrowed struct{ sdklog.Processor }
+
+func (borrowed) ForceFlush(context.Context) error { return nil }
+func (borrowed) Shutdown(context.Context) error   { return nil }

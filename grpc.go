@@ -36,7 +36,7 @@ func (t *Telemetry) GRPCClientHandler(opts ...instrument.GRPCClientOption) stats
 	base := []instrument.GRPCClientOption{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.lp),
+		instrument.WithLoggerProvider(t.accessLog()),
 		instrument.WithPropagator(t.propagator),
 	}
 	return instrument.GRPCClientHandler(append(base, opts...)...)
@@ -46,7 +46,7 @@ func (t *Telemetry) grpcProviders() []instrument.GRPCServerOption {
 	return []instrument.GRPCServerOption{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.lp),
+		instrument.WithLoggerProvider(t.accessLog()),
 		instrument.WithPropagator(t.propagator),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
+	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/global"
 	lognoop "go.opentelemetry.io/otel/log/noop"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -40,7 +41,7 @@ func (t *Telemetry) InstrumentHTTP(h http.Handler, opts ...instrument.ServerOpti
 	base := []instrument.ServerOption{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.lp),
+		instrument.WithLoggerProvider(t.accessLog()),
 		instrument.WithPropagator(t.propagator),
 		// The settings hold the excluded URLs already: the handler reads
 		// no environment of its own.
@@ -57,7 +58,7 @@ func (t *Telemetry) HTTPClient(c *http.Client, opts ...instrument.ClientOption) 
 	base := []instrument.ClientOption{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.lp),
+		instrument.WithLoggerProvider(t.accessLog()),
 		instrument.WithPropagator(t.propagator),
 	}
 	return instrument.WrapClient(c, append(base, opts...)...)
@@ -83,4 +84,13 @@ func (t *Telemetry) releaseGlobals() {
 	if global.GetLoggerProvider() == t.lp {
 		global.SetLoggerProvider(lognoop.NewLoggerProvider())
 	}
+}
+
+// accessLog is the LoggerProvider of the access logs: t's, without the
+// de-duplication of keys the access logs know to be unique.
+func (t *Telemetry) accessLog() otellog.LoggerProvider {
+	if t.accessLP != nil {
+		return t.accessLP
+	}
+	return t.lp
 }
