@@ -283,17 +283,12 @@ func (t *Telemetry) each(ctx context.Context, f func(context.Context, flusher) e
 		name string
 		p    flusher
 	}{{"traces", t.sdkTP}, {"metrics", t.sdkMP}, {"logs", t.sdkLP}}
-	errs := make([]error, len(providers))
-	var wg sync.WaitGroup
-	for i, pr := range providers {
-		wg.Go(func() {
-			if err := f(ctx, pr.p); err != nil {
-				errs[i] = fmt.Errorf("observe: %s: %w", pr.name, err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return concurrently(len(providers), func(i int) error {
+		if err := f(ctx, providers[i].p); err != nil {
+			return fmt.Errorf("observe: %s: %w", providers[i].name, err)
+		}
+		return nil
+	})
 }
 
 // borrowed lends a processor to a second LoggerProvider: that provider's

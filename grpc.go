@@ -13,7 +13,7 @@ import (
 // goes to t's LoggerProvider, with the same level threshold as
 // [Telemetry.Logger]. Options are passed on, and beat those defaults.
 func (t *Telemetry) GRPCServerHandler(opts ...instrument.GRPCServerOption) stats.Handler {
-	return instrument.GRPCServerHandler(append(t.grpcProviders(), opts...)...)
+	return instrument.GRPCServerHandler(withProviders(t, opts)...)
 }
 
 // GRPCServerOptions returns [instrument.GRPCServerOptions] with t's
@@ -23,7 +23,7 @@ func (t *Telemetry) GRPCServerHandler(opts ...instrument.GRPCServerOption) stats
 //
 //	srv := grpc.NewServer(tel.GRPCServerOptions()...)
 func (t *Telemetry) GRPCServerOptions(opts ...instrument.GRPCServerOption) []grpc.ServerOption {
-	return instrument.GRPCServerOptions(append(t.grpcProviders(), opts...)...)
+	return instrument.GRPCServerOptions(withProviders(t, opts)...)
 }
 
 // GRPCClientHandler returns [instrument.GRPCClientHandler] with t's
@@ -33,20 +33,5 @@ func (t *Telemetry) GRPCServerOptions(opts ...instrument.GRPCServerOption) []grp
 //
 // Options are passed on, and beat those defaults.
 func (t *Telemetry) GRPCClientHandler(opts ...instrument.GRPCClientOption) stats.Handler {
-	base := []instrument.GRPCClientOption{
-		instrument.WithTracerProvider(t.tp),
-		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.accessLog()),
-		instrument.WithPropagator(t.propagator),
-	}
-	return instrument.GRPCClientHandler(append(base, opts...)...)
-}
-
-func (t *Telemetry) grpcProviders() []instrument.GRPCServerOption {
-	return []instrument.GRPCServerOption{
-		instrument.WithTracerProvider(t.tp),
-		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.accessLog()),
-		instrument.WithPropagator(t.propagator),
-	}
+	return instrument.GRPCClientHandler(withProviders(t, opts)...)
 }

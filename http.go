@@ -38,30 +38,33 @@ func InstrumentHTTP(h http.Handler, opts ...instrument.ServerOption) http.Handle
 // LoggerProvider, with the same level threshold as [Telemetry.Logger].
 // Options are passed on, and beat those defaults.
 func (t *Telemetry) InstrumentHTTP(h http.Handler, opts ...instrument.ServerOption) http.Handler {
-	base := []instrument.ServerOption{
-		instrument.WithTracerProvider(t.tp),
-		instrument.WithMeterProvider(t.mp),
-		instrument.WithLoggerProvider(t.accessLog()),
-		instrument.WithPropagator(t.propagator),
-		// The settings hold the excluded URLs already: the handler reads
-		// no environment of its own.
-		instrument.WithEnvLookup(noEnv),
-		instrument.WithExcludedURLs(t.settings.ExcludedURLs...),
-	}
-	return instrument.HTTPHandler(h, append(base, opts...)...)
+	// The settings hold the excluded URLs already: the handler reads no
+	// environment of its own.
+	settings := []instrument.ServerOption{instrument.WithEnvLookup(noEnv), instrument.WithExcludedURLs(t.settings.ExcludedURLs...)}
+	return instrument.HTTPHandler(h, withProviders(t, append(settings, opts...))...)
 }
 
 // HTTPClient returns a copy of c (nil means [http.DefaultClient]) whose
 // transport is wrapped by [instrument.HTTPTransport] with t's providers and
 // propagator.
 func (t *Telemetry) HTTPClient(c *http.Client, opts ...instrument.ClientOption) *http.Client {
-	base := []instrument.ClientOption{
+	return instrument.WrapClient(c, withProviders(t, opts)...)
+}
+
+// withProviders puts t's providers and propagator in front of opts, which
+// beat them: an [instrument.Option] is an option of every kind O.
+func withProviders[O any](t *Telemetry, opts []O) []O {
+	base := []instrument.Option{
 		instrument.WithTracerProvider(t.tp),
 		instrument.WithMeterProvider(t.mp),
 		instrument.WithLoggerProvider(t.accessLog()),
 		instrument.WithPropagator(t.propagator),
 	}
-	return instrument.WrapClient(c, append(base, opts...)...)
+	out := make([]O, 0, len(base)+len(opts))
+	for _, o := range base {
+		out = append(out, any(o).(O))
+	}
+	return append(out, opts...)
 }
 
 // noEnv finds no variable.
