@@ -66,33 +66,42 @@ var spanLevelError = attribute.String(keys.SpanLevel, "error")
 // write emits the record of e. It is called while the request's span is
 // open.
 func (a *accessLog) write(e *accessEntry) {
+	var kvs [accessAttrs]attribute.KeyValue
+	a.emit(e.ctx, e.time, e.level, e.message(), e.attributes(&kvs), e.rid)
+}
+
+// maxRecordAttrs is the most attributes an access-log record of this
+// package carries, besides the request id.
+const maxRecordAttrs = max(accessAttrs, rpcAttrs)
+
+// emit sends one access-log record: through the slog logger given with
+// WithLogger, or as a record built for the Logs API with the request id
+// added (the slog handler adds it from ctx). It is called while the span
+// of ctx is open.
+func (a *accessLog) emit(ctx context.Context, t time.Time, level slog.Level, msg string, kvs []attribute.KeyValue, rid string) {
 	if a.direct == nil {
-		var kvs [accessAttrs]attribute.KeyValue
-		var attrs [accessAttrs]slog.Attr
-		n := 0
-		for _, kv := range e.attributes(&kvs) {
-			attrs[n] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
-			n++
+		var attrs [maxRecordAttrs]slog.Attr
+		for i, kv := range kvs {
+			attrs[i] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
 		}
-		a.slog.LogAttrs(e.ctx, e.level, e.message(), attrs[:n]...)
+		a.slog.LogAttrs(ctx, level, msg, attrs[:len(kvs)]...)
 		return
 	}
-	if e.level >= slog.LevelError {
+	if level >= slog.LevelError {
 		// As a record logged through observe's slog handler would, an
 		// error marks its span.
-		if span := trace.SpanFromContext(e.ctx); span.IsRecording() {
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
 			span.SetAttributes(spanLevelError)
 		}
 	}
 	var r log.Record
-	r.SetTimestamp(e.time)
-	r.SetSeverity(log.Severity(e.level + severityOffset))
-	r.SetSeverityText(e.level.String())
-	r.SetBody(attribute.StringValue(e.message()))
-	var kvs [accessAttrs]attribute.KeyValue
-	r.AddAttributes(e.attributes(&kvs)...)
-	r.AddAttributes(attribute.String(RequestIDAttribute, e.rid))
-	a.direct.Emit(e.ctx, r)
+	r.SetTimestamp(t)
+	r.SetSeverity(log.Severity(level + severityOffset))
+	r.SetSeverityText(level.String())
+	r.SetBody(attribute.StringValue(msg))
+	r.AddAttributes(kvs...)
+	r.AddAttributes(attribute.String(RequestIDAttribute, rid))
+	a.direct.Emit(ctx, r)
 }
 
 // message is the record's message, "GET /users/42 200": the method, the

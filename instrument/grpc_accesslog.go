@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/log"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 )
 
@@ -76,31 +74,9 @@ func (e *rpcEntry) attributes(buf *[rpcAttrs]attribute.KeyValue) []attribute.Key
 	return buf[:n]
 }
 
-// writeRPC emits the record of e, through slog or the Logs API as
-// [accessLog.write] does for HTTP. It is called while the RPC's span is
-// open.
+// writeRPC emits the record of e, as [accessLog.write] does for HTTP. It
+// is called while the RPC's span is open.
 func (a *accessLog) writeRPC(e *rpcEntry) {
 	var kvs [rpcAttrs]attribute.KeyValue
-	attrs := e.attributes(&kvs)
-	if a.direct == nil {
-		var sattrs [rpcAttrs]slog.Attr
-		for i, kv := range attrs {
-			sattrs[i] = slog.Attr{Key: string(kv.Key), Value: slogValue(kv.Value)}
-		}
-		a.slog.LogAttrs(e.ctx, e.level, e.message(), sattrs[:len(attrs)]...)
-		return
-	}
-	if e.level >= slog.LevelError {
-		if span := trace.SpanFromContext(e.ctx); span.IsRecording() {
-			span.SetAttributes(spanLevelError)
-		}
-	}
-	var r log.Record
-	r.SetTimestamp(e.time)
-	r.SetSeverity(log.Severity(e.level + severityOffset))
-	r.SetSeverityText(e.level.String())
-	r.SetBody(attribute.StringValue(e.message()))
-	r.AddAttributes(attrs...)
-	r.AddAttributes(attribute.String(RequestIDAttribute, e.rid))
-	a.direct.Emit(e.ctx, r)
+	a.emit(e.ctx, e.time, e.level, e.message(), e.attributes(&kvs), e.rid)
 }
