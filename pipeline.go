@@ -122,7 +122,13 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 	if s.Scrub {
 		// First, so that the console and every exporter get scrubbed
 		// data.
-		if p.span != nil {
+		switch {
+		case p.span == nil:
+		case len(sk.SpanPrinters) == 0 && len(s.SpanProcessors) == 0:
+			// Only batch processors (and the tail sampler, which reads
+			// the span context) follow: nothing reads a span at start.
+			p.span = s.Scrubber.EndSpanProcessor(p.span)
+		default:
 			p.span = s.Scrubber.SpanProcessor(p.span)
 		}
 		if head != nil {

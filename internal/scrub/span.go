@@ -27,16 +27,32 @@ func (s *Scrubber) SpanProcessor(next sdktrace.SpanProcessor) sdktrace.SpanProce
 	if s == nil {
 		s = defaultScrubber
 	}
+	return &spanProcessor{s: s, next: next, view: true}
+}
+
+// EndSpanProcessor is [Scrubber.SpanProcessor] for a next whose OnStart
+// reads nothing of the span but its context and parent (batch processors,
+// the tail sampler): next's OnStart gets the span itself, which spares the
+// view its allocation. OnEnd is the same.
+func (s *Scrubber) EndSpanProcessor(next sdktrace.SpanProcessor) sdktrace.SpanProcessor {
+	if s == nil {
+		s = defaultScrubber
+	}
 	return &spanProcessor{s: s, next: next}
 }
 
 type spanProcessor struct {
 	s    *Scrubber
 	next sdktrace.SpanProcessor
+	view bool // whether OnStart hands next a scrubbing view
 }
 
 func (p *spanProcessor) OnStart(ctx context.Context, span sdktrace.ReadWriteSpan) {
 	if p.next == nil {
+		return
+	}
+	if !p.view {
+		p.next.OnStart(ctx, span)
 		return
 	}
 	p.next.OnStart(ctx, liveSpan{ReadWriteSpan: span, s: p.s})
