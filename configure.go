@@ -46,6 +46,9 @@ type Telemetry struct {
 	sdkTP *sdktrace.TracerProvider
 	sdkMP *sdkmetric.MeterProvider
 	sdkLP *sdklog.LoggerProvider
+	// sharedMP holds the readers of sdkMP's shared aggregation (see
+	// sinks.Sinks.SharedReaders), or is nil.
+	sharedMP *sdkmetric.MeterProvider
 	// accessLP emits the records of the HTTP and gRPC access logs.
 	accessLP otellog.LoggerProvider
 
@@ -135,8 +138,18 @@ func Configure(opts ...Option) (*Telemetry, error) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(rd))
 	}
 	sdkMP := sdkmetric.NewMeterProvider(mpOpts...)
+	// The readers of the shared aggregation are registered where nothing
+	// is recorded: they read sdkMP's through their producer.
+	var sharedMP *sdkmetric.MeterProvider
+	if shared := p.sinks.SharedReaders; len(shared) > 0 {
+		opts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+		for _, rd := range shared {
+			opts = append(opts, sdkmetric.WithReader(rd))
+		}
+		sharedMP = sdkmetric.NewMeterProvider(opts...)
+	}
 	if err := p.chains(&s, sdkMP); err != nil {
-		return nil, errors.Join(fmt.Errorf("observe: %w", err), sdkMP.Shutdown(ctx), p.sinks.Shutdown(ctx))
+		return nil, errors.Join(fmt.Errorf("observe: %w", err), metricsProviders{sharedMP, sdkMP}.Shutdown(ctx), p.sinks.Shutdown(ctx))
 	}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.Sampler)}
 	if p.span != nil {
@@ -147,6 +160,7 @@ func Configure(opts ...Option) (*Telemetry, error) {
 	t := &Telemetry{
 		sdkTP:          sdktrace.NewTracerProvider(tpOpts...),
 		sdkMP:          sdkMP,
+		sharedMP:       sharedMP,
 		sdkLP:          sdklog.NewLoggerProvider(lpOpts...),
 		propagator:     s.Propagator,
 		settings:       &s,
@@ -282,13 +296,37 @@ func (t *Telemetry) each(ctx context.Context, f func(context.Context, flusher) e
 	providers := []struct {
 		name string
 		p    flusher
-	}{{"traces", t.sdkTP}, {"metrics", t.sdkMP}, {"logs", t.sdkLP}}
+	}{{"traces", t.sdkTP}, {"metrics", metricsProviders{t.sharedMP, t.sdkMP}}, {"logs", t.sdkLP}}
 	return concurrently(len(providers), func(i int) error {
 		if err := f(ctx, providers[i].p); err != nil {
 			return fmt.Errorf("observe: %s: %w", providers[i].name, err)
 		}
 		return nil
 	})
+}
+
+// metricsProviders are the MeterProvider that records and the one whose
+// readers read its shared aggregation (nil when there is none). The
+// second flushes after the first, and shuts down before it: its readers'
+// last collection reads the first's aggregation, which ends with it.
+type metricsProviders struct {
+	shared, recording *sdkmetric.MeterProvider
+}
+
+func (m metricsProviders) ForceFlush(ctx context.Context) error {
+	err := m.recording.ForceFlush(ctx)
+	if m.shared != nil {
+		err = errors.Join(err, m.shared.ForceFlush(ctx))
+	}
+	return err
+}
+
+func (m metricsProviders) Shutdown(ctx context.Context) error {
+	var err error
+	if m.shared != nil {
+		err = m.shared.Shutdown(ctx)
+	}
+	return errors.Join(err, m.recording.Shutdown(ctx))
 }
 
 // borrowed lends a processor to a second LoggerProvider: that provider's

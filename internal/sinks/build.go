@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe/exporters/console"
@@ -45,8 +47,18 @@ type Sinks struct {
 	// SpanExporters and LogExporters are to be batched.
 	SpanExporters []Named[sdktrace.SpanExporter]
 	LogExporters  []Named[sdklog.Exporter]
-	// MetricReaders include the Prometheus reader behind MetricsHandler.
+	// MetricReaders are to be registered on the MeterProvider the
+	// application records through. They include the Prometheus reader
+	// behind MetricsHandler, or the shared aggregation that reader reads.
 	MetricReaders []sdkmetric.Reader
+	// SharedReaders read the shared aggregation (one of MetricReaders)
+	// instead of aggregating every measurement again: the Prometheus
+	// reader, and the periodic readers whose exporters want what it holds
+	// (cumulative sums and explicit-bucket histograms). They are to be
+	// registered on a MeterProvider of their own, with the same resource
+	// and no instruments, shut down before the one that records; nil when
+	// there is no sharing.
+	SharedReaders []sdkmetric.Reader
 
 	// MetricsHandler serves the Prometheus exposition of every metric
 	// recorded through a MeterProvider that has MetricReaders, whatever
@@ -80,7 +92,7 @@ func (s *Sinks) Shutdown(ctx context.Context) error {
 	for _, e := range s.LogExporters {
 		errs = append(errs, e.Exporter.Shutdown(ctx))
 	}
-	for _, r := range s.MetricReaders {
+	for _, r := range append(s.SharedReaders[:len(s.SharedReaders):len(s.SharedReaders)], s.MetricReaders...) {
 		if err := r.Shutdown(ctx); !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
 			errs = append(errs, err)
 		}
@@ -94,10 +106,14 @@ func (s *Sinks) Shutdown(ctx context.Context) error {
 type builder struct {
 	s        *settings.Settings
 	consoles map[bool]*console.Console // by JSON format
-	// promReader backs MetricsHandler; serve is set when the prometheus
-	// exporter also serves it on its own address.
-	promReader sdkmetric.Reader
-	serve      bool
+	// serve is set when the prometheus exporter also serves
+	// MetricsHandler on its own address.
+	serve bool
+	// shared is the aggregation the Prometheus reader and the periodic
+	// readers of cumulative exporters read; made on first use.
+	shared *sdkmetric.ManualReader
+	// sharing are the periodic readers that read shared.
+	sharing []sdkmetric.Reader
 	// producer bridges the client_golang gatherers, shared by the
 	// periodic readers; made on first use.
 	producer     sdkmetric.Producer
@@ -131,6 +147,9 @@ func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
 	}()
 	defer func() {
 		if err != nil {
+			if out.SharedReaders == nil {
+				out.SharedReaders = b.sharing
+			}
 			err = errors.Join(err, out.Shutdown(ctx))
 		}
 	}()
@@ -160,16 +179,6 @@ func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
 		}
 	}
 
-	// The private registry behind MetricsHandler is always there; the
-	// prometheus exporter name also serves it on its own address.
-	reg := prometheus.NewRegistry()
-	promReader, err := promexporter.New(promexporter.WithRegisterer(reg))
-	if err != nil {
-		return out, fmt.Errorf("prometheus exporter: %w", err)
-	}
-	b.promReader = promReader
-	out.MetricReaders = append(out.MetricReaders, promReader)
-	out.MetricsHandler = metricsHandler(reg, s.Gatherers)
 	for _, name := range s.Metrics {
 		rd, err := lookup(registry.metrics, name)(ctx, b)
 		if err != nil {
@@ -179,13 +188,35 @@ func Build(ctx context.Context, s *settings.Settings) (_ *Sinks, err error) {
 			out.MetricReaders = append(out.MetricReaders, rd)
 		}
 	}
+	// The private registry behind MetricsHandler is always there; the
+	// prometheus exporter name also serves it on its own address. When a
+	// cumulative periodic reader is in use, both read one aggregation;
+	// otherwise the Prometheus reader aggregates for itself.
+	reg := prometheus.NewRegistry()
+	promOpts := []promexporter.Option{promexporter.WithRegisterer(reg)}
+	if b.shared != nil {
+		promOpts = append(promOpts, promexporter.WithProducer(aggregation{b.shared}))
+	}
+	promReader, err := promexporter.New(promOpts...)
+	if err != nil {
+		return out, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	var prom sdkmetric.Reader = promReader
+	out.MetricsHandler = metricsHandler(reg, s.Gatherers)
 	if b.serve {
 		rs, err := serveMetrics(promReader, out.MetricsHandler, s.PrometheusAddr)
 		if err != nil {
+			_ = promReader.Shutdown(ctx)
 			return out, err
 		}
 		out.PrometheusAddr = rs.addr
-		out.MetricReaders[0] = rs
+		prom = rs
+	}
+	if b.shared != nil {
+		out.MetricReaders = append(out.MetricReaders, b.shared)
+		out.SharedReaders = append(b.sharing, prom)
+	} else {
+		out.MetricReaders = append(out.MetricReaders, prom)
 	}
 	return out, nil
 }
@@ -202,7 +233,7 @@ func init() {
 				return spanSink{printer: b.console(json).SpanProcessor()}, nil
 			},
 			func(_ context.Context, b *builder) (sdkmetric.Reader, error) {
-				return sdkmetric.NewPeriodicReader(b.console(json).MetricExporter(), b.periodic()...), nil
+				return b.periodicReader(b.console(json).MetricExporter(), nil), nil
 			},
 			func(_ context.Context, b *builder) (logSink, error) {
 				return logSink{printer: b.console(json).LogProcessor()}, nil
@@ -223,8 +254,7 @@ func init() {
 				return nil, err
 			}
 			r := selfobs.NewRetry(selfobs.Metrics, "otlp")
-			rd := sdkmetric.NewPeriodicReader(b.lost.MetricExporter("otlp", r.MetricExporter(e)), b.periodic()...)
-			return closingReader{Reader: rd, retry: r}, nil
+			return b.periodicReader(b.lost.MetricExporter("otlp", r.MetricExporter(e)), r), nil
 		},
 		func(ctx context.Context, b *builder) (logSink, error) {
 			e, err := newOTLPLogExporter(ctx, b.s.OTLP[2])
@@ -248,9 +278,71 @@ type closingReader struct {
 	retry *selfobs.Retry
 }
 
+// ForceFlush collects and exports now. Without it, the MeterProvider's
+// ForceFlush would skip the reader: the Reader interface has none.
+func (r closingReader) ForceFlush(ctx context.Context) error {
+	if f, ok := r.Reader.(interface{ ForceFlush(context.Context) error }); ok {
+		return f.ForceFlush(ctx)
+	}
+	return nil
+}
+
 func (r closingReader) Shutdown(ctx context.Context) error {
 	r.retry.Close()
 	return r.Reader.Shutdown(ctx)
+}
+
+// periodicReader returns a periodic reader of exp, whose retries (if any)
+// end when its Shutdown begins. When exp wants what the shared aggregation
+// holds, the reader reads it and is kept in b.sharing, and nil is
+// returned: it is not to be registered where measurements are recorded.
+func (b *builder) periodicReader(exp sdkmetric.Exporter, r *selfobs.Retry) sdkmetric.Reader {
+	opts := b.periodic()
+	share := wantsShared(exp)
+	if share {
+		if b.shared == nil {
+			b.shared = sdkmetric.NewManualReader()
+		}
+		opts = append(opts[:len(opts):len(opts)], sdkmetric.WithProducer(aggregation{b.shared}))
+	}
+	var rd sdkmetric.Reader = sdkmetric.NewPeriodicReader(exp, opts...)
+	if r != nil {
+		rd = closingReader{Reader: rd, retry: r}
+	}
+	if share {
+		b.sharing = append(b.sharing, rd)
+		return nil
+	}
+	return rd
+}
+
+// wantsShared reports whether exp takes, for every kind of instrument,
+// the cumulative temporality and the default aggregation: what the shared
+// aggregation (a ManualReader with its defaults) and the Prometheus
+// reader hold.
+func wantsShared(exp sdkmetric.Exporter) bool {
+	for _, k := range []sdkmetric.InstrumentKind{
+		sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindUpDownCounter,
+		sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindGauge,
+		sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindObservableUpDownCounter,
+		sdkmetric.InstrumentKindObservableGauge,
+	} {
+		if exp.Temporality(k) != metricdata.CumulativeTemporality ||
+			!reflect.DeepEqual(exp.Aggregation(k), sdkmetric.DefaultAggregationSelector(k)) {
+			return false
+		}
+	}
+	return true
+}
+
+// aggregation produces what a registered reader has aggregated, for the
+// readers that share it.
+type aggregation struct{ r *sdkmetric.ManualReader }
+
+func (a aggregation) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, error) {
+	var rm metricdata.ResourceMetrics
+	err := a.r.Collect(ctx, &rm)
+	return rm.ScopeMetrics, err
 }
 
 // periodic returns the periodic readers' options: the settings' interval

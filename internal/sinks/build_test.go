@@ -42,6 +42,19 @@ func build(t *testing.T, vars map[string]string, o settings.Options) (*Sinks, se
 	return p, s
 }
 
+// TestDeltaExporterAggregatesForItself: an exporter that wants delta
+// sums cannot read the cumulative aggregation the Prometheus reader
+// serves, so each keeps its own.
+func TestDeltaExporterAggregatesForItself(t *testing.T) {
+	// The OTLP exporter reads its temporality preference from the
+	// process environment.
+	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta")
+	p, _ := build(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_METRICS_EXPORTER": "otlp"}, settings.Options{})
+	if len(p.MetricReaders) != 2 || len(p.SharedReaders) != 0 {
+		t.Errorf("%d readers, %d sharing; want 2 (otlp, prometheus), 0", len(p.MetricReaders), len(p.SharedReaders))
+	}
+}
+
 func TestBuildChoosesExporters(t *testing.T) {
 	for _, tc := range []struct {
 		name                  string
@@ -49,12 +62,13 @@ func TestBuildChoosesExporters(t *testing.T) {
 		cfg                   settings.Options
 		traces, metrics, logs string
 		spanSinks, readers    int
+		shared                int // readers of the shared aggregation
 	}{
 		{name: "nothing set: console, no metrics export, no network", traces: "console", metrics: "none", logs: "console", spanSinks: 1, readers: 1},
-		{name: "generic endpoint", vars: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, traces: "otlp", metrics: "otlp", logs: "otlp", spanSinks: 1, readers: 2},
+		{name: "generic endpoint", vars: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, traces: "otlp", metrics: "otlp", logs: "otlp", spanSinks: 1, readers: 1, shared: 2},
 		{name: "traces endpoint only", vars: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, traces: "otlp", metrics: "none", logs: "console", spanSinks: 1, readers: 1},
-		{name: "lists", vars: map[string]string{"OTEL_TRACES_EXPORTER": "console,otlp", "OTEL_METRICS_EXPORTER": "console", "OTEL_LOGS_EXPORTER": "none"}, traces: "console,otlp", metrics: "console", logs: "none", spanSinks: 2, readers: 2},
-		{name: "options beat environment", vars: map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, cfg: settings.Options{TracesExporters: []string{"none"}, MetricsExporters: []string{"stdout"}, LogsExporters: []string{"stdout"}}, traces: "none", metrics: "stdout", logs: "stdout", spanSinks: 0, readers: 2},
+		{name: "lists", vars: map[string]string{"OTEL_TRACES_EXPORTER": "console,otlp", "OTEL_METRICS_EXPORTER": "console", "OTEL_LOGS_EXPORTER": "none"}, traces: "console,otlp", metrics: "console", logs: "none", spanSinks: 2, readers: 1, shared: 2},
+		{name: "options beat environment", vars: map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, cfg: settings.Options{TracesExporters: []string{"none"}, MetricsExporters: []string{"stdout"}, LogsExporters: []string{"stdout"}}, traces: "none", metrics: "stdout", logs: "stdout", spanSinks: 0, readers: 1, shared: 2},
 		{name: "duplicates removed", vars: map[string]string{"OTEL_TRACES_EXPORTER": "console,CONSOLE"}, traces: "console", metrics: "none", logs: "console", spanSinks: 1, readers: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,8 +85,8 @@ func TestBuildChoosesExporters(t *testing.T) {
 			if printed := strings.Contains(tc.logs, "console") || strings.Contains(tc.logs, "stdout"); (len(p.LogPrinters) > 0) != printed {
 				t.Errorf("%d log printers with logs %s", len(p.LogPrinters), tc.logs)
 			}
-			if n := len(p.SpanPrinters) + len(p.SpanExporters); n != tc.spanSinks || len(p.MetricReaders) != tc.readers {
-				t.Errorf("%d span sinks, %d readers; want %d, %d", n, len(p.MetricReaders), tc.spanSinks, tc.readers)
+			if n := len(p.SpanPrinters) + len(p.SpanExporters); n != tc.spanSinks || len(p.MetricReaders) != tc.readers || len(p.SharedReaders) != tc.shared {
+				t.Errorf("%d span sinks, %d readers, %d sharing; want %d, %d, %d", n, len(p.MetricReaders), len(p.SharedReaders), tc.spanSinks, tc.readers, tc.shared)
 			}
 			if p.MetricsHandler == nil {
 				t.Error("no MetricsHandler")
