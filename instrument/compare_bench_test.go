@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +48,8 @@ import (
 // reported as an error, not as a figure.
 //
 // Run: go test -run '^$' -bench BenchmarkHTTPServer -benchmem ./instrument/
+// or scripts/bench-http.sh, which interleaves the runs and prints the
+// medians and the ratios of the targets.
 
 // countingSpans and countingLogs count what reaches the exporters.
 type countingSpans struct{ n atomic.Int64 }
@@ -171,11 +175,30 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-func serve(b *testing.B, h http.Handler) int {
-	req := httptest.NewRequest(http.MethodGet, "http://example.com/users/42", nil)
-	req.Header.Set("User-Agent", "bench/1.0")
-	w := &discardWriter{h: make(http.Header)}
+// serve sends the same request to h in a loop and returns how many it
+// sent. With parallel set, the requests come from b.RunParallel's
+// goroutines, each with its own request and writer.
+func serve(b *testing.B, h http.Handler, parallel bool) int {
+	newReq := func() (*http.Request, *discardWriter) {
+		req := httptest.NewRequest(http.MethodGet, "http://example.com/users/42", nil)
+		req.Header.Set("User-Agent", "bench/1.0")
+		return req, &discardWriter{h: make(http.Header)}
+	}
 	b.ReportAllocs()
+	if parallel {
+		var n atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			req, w := newReq()
+			for pb.Next() {
+				clear(w.h)
+				h.ServeHTTP(w, req)
+				n.Add(1)
+			}
+		})
+		return int(n.Load())
+	}
+	req, w := newReq()
 	b.ResetTimer()
 	n := 0
 	for b.Loop() {
@@ -186,7 +209,27 @@ func serve(b *testing.B, h http.Handler) int {
 	return n
 }
 
-func BenchmarkHTTPServer(b *testing.B) {
+// processCPU is the CPU time the process has used so far, in user and
+// system mode, on every thread: the request path and the background
+// goroutines (batching, exporting, garbage collection) alike.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkHTTPServer runs every variant on one goroutine, and
+// BenchmarkHTTPServerParallel from b.RunParallel's goroutines (GOMAXPROCS
+// of them). Besides the time, allocations and deliveries per request, each
+// reports cpu-ns/op: the CPU time the whole process used per request, from
+// the first request until Shutdown has exported everything, so background
+// work counts as much as the request path.
+func BenchmarkHTTPServer(b *testing.B)         { benchHTTPServer(b, false) }
+func BenchmarkHTTPServerParallel(b *testing.B) { benchHTTPServer(b, true) }
+
+func benchHTTPServer(b *testing.B, parallel bool) {
 	for _, sampled := range []struct {
 		name, sampler, arg string
 		spans              float64 // spans per request that must arrive
@@ -215,12 +258,16 @@ func BenchmarkHTTPServer(b *testing.B) {
 			b.Run(sampled.name+"/"+v.name, func(b *testing.B) {
 				e := newBenchEnv(b, sampled.sampler, sampled.arg)
 				lines := &countingWriter{}
-				n := serve(b, v.h(e, lines))
+				h := v.h(e, lines)
+				runtime.GC() // the garbage of the variants before is not this one's
+				cpu := processCPU(b)
+				n := serve(b, h, parallel)
 				want := sampled.spans
 				if !v.spans {
 					want = 0
 				}
 				e.report(b, n, want, v.logs, lines)
+				b.ReportMetric(float64(processCPU(b)-cpu)/float64(n), "cpu-ns/op")
 			})
 		}
 	}
