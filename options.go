@@ -190,6 +190,17 @@ func WithLogProcessor(p sdklog.Processor) Option {
 	})
 }
 
+// WithLogExporter adds a log exporter behind a batch log processor
+// configured by the OTEL_BLRP_* variables, whose full queue drops and
+// counts as the named exporters' do. A nil exporter is ignored.
+func WithLogExporter(e sdklog.Exporter) Option {
+	return optionFunc(func(c *settings.Options) {
+		if e != nil {
+			c.LogExporters = append(c.LogExporters, e)
+		}
+	})
+}
+
 // WithSampler sets the head sampler. It overrides OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG; the default is parentbased_always_on. A nil
 // sampler is ignored.

@@ -89,7 +89,7 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 	}
 	exported = append(exported, s.SpanProcessors...)
 	for i, e := range s.SpanExporters {
-		name := optionExporterName(i)
+		name := optionName("WithSpanExporter", i)
 		exported = append(exported, batchSpans(name, sk.Lost.SpanExporter(name, e), nil))
 	}
 	spanTail := spanFanOut(exported)
@@ -104,6 +104,10 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 		logExported = append(logExported, batchLogs(e.Name, exp, e.Retry))
 	}
 	logExported = append(logExported, s.LogProcessors...)
+	for i, e := range s.LogExporters {
+		name := optionName("WithLogExporter", i)
+		logExported = append(logExported, batchLogs(name, sk.Lost.LogExporter(name, e), nil))
+	}
 	logTail := logFanOut(logExported)
 
 	if s.TailOn && spanTail != nil {
@@ -148,13 +152,14 @@ func (p *pipeline) chains(s *settings.Settings, mp metric.MeterProvider) error {
 	return errors.Join(errs...)
 }
 
-// optionExporterName names the i-th exporter given with WithSpanExporter in
-// self-telemetry and error messages.
-func optionExporterName(i int) string {
+// optionName names the i-th exporter given with the option in
+// self-telemetry and error messages: "WithSpanExporter",
+// "WithSpanExporter#2"...
+func optionName(option string, i int) string {
 	if i == 0 {
-		return "WithSpanExporter"
+		return option
 	}
-	return "WithSpanExporter#" + strconv.Itoa(i+1)
+	return option + "#" + strconv.Itoa(i+1)
 }
 
 // severityOf turns a slog level into the OpenTelemetry severity of the

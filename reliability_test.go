@@ -372,39 +372,51 @@ func (e *countingLogExporter) Shutdown(context.Context) error   { return nil }
 func (e *countingLogExporter) ForceFlush(context.Context) error { return nil }
 
 // The same for log records, from several goroutines: every record is
-// either exported or counted as dropped.
+// either exported or counted as dropped, for an exporter chosen by name
+// and for one given with WithLogExporter.
 func TestLogQueueDropsAreCounted(t *testing.T) {
-	exp := &countingLogExporter{open: make(chan struct{})}
-	name := fmt.Sprintf("counting-logs-%d", registrations.Add(1))
-	if err := exporters.RegisterLogExporter(name, func(context.Context, exporters.Lookup) (sdklog.Exporter, error) { return exp, nil }); err != nil {
-		t.Fatal(err)
-	}
-	errs := &syncBuffer{}
-	tel := configureWithGlobals(t, map[string]string{
-		"OTEL_LOGS_EXPORTER":              name,
-		"OTEL_TRACES_EXPORTER":            "none",
-		"OTEL_BLRP_MAX_QUEUE_SIZE":        "64",
-		"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "16",
-	}, errs)
-	const goroutines, each = 4, 5000
-	var wg sync.WaitGroup
-	for range goroutines {
-		wg.Go(func() {
-			for i := range each {
-				tel.Logger().Info("record", "i", i)
+	for _, byOption := range []bool{false, true} {
+		t.Run(fmt.Sprintf("WithLogExporter=%v", byOption), func(t *testing.T) {
+			exp := &countingLogExporter{open: make(chan struct{})}
+			env := map[string]string{
+				"OTEL_LOGS_EXPORTER":              "none",
+				"OTEL_TRACES_EXPORTER":            "none",
+				"OTEL_BLRP_MAX_QUEUE_SIZE":        "64",
+				"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "16",
+			}
+			var opts []observe.Option
+			if byOption {
+				opts = append(opts, observe.WithLogExporter(exp))
+			} else {
+				name := fmt.Sprintf("counting-logs-%d", registrations.Add(1))
+				if err := exporters.RegisterLogExporter(name, func(context.Context, exporters.Lookup) (sdklog.Exporter, error) { return exp, nil }); err != nil {
+					t.Fatal(err)
+				}
+				env["OTEL_LOGS_EXPORTER"] = name
+			}
+			errs := &syncBuffer{}
+			tel := configureWithGlobals(t, env, errs, opts...)
+			const goroutines, each = 4, 5000
+			var wg sync.WaitGroup
+			for range goroutines {
+				wg.Go(func() {
+					for i := range each {
+						tel.Logger().Info("record", "i", i)
+					}
+				})
+			}
+			wg.Wait()
+			close(exp.open)
+			if err := tel.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			dropped := lastTotal(errs.String(), "log records")
+			if dropped == 0 {
+				t.Fatal("nothing was dropped with a blocked exporter: the test tests nothing")
+			}
+			if got := exp.n.Load() + dropped; got != goroutines*each {
+				t.Errorf("exported %d + dropped %d = %d; want every one of the %d records accounted for\n%s", exp.n.Load(), dropped, got, goroutines*each, errs)
 			}
 		})
-	}
-	wg.Wait()
-	close(exp.open)
-	if err := tel.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	dropped := lastTotal(errs.String(), "log records")
-	if dropped == 0 {
-		t.Fatal("nothing was dropped with a blocked exporter: the test tests nothing")
-	}
-	if got := exp.n.Load() + dropped; got != goroutines*each {
-		t.Errorf("exported %d + dropped %d = %d; want every one of the %d records accounted for\n%s", exp.n.Load(), dropped, got, goroutines*each, errs)
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe"
@@ -29,9 +28,10 @@ import (
 
 // The benchmarks below compare, on the same request, the same providers
 // (from observe.Configure: AlwaysSample or a parent-based 1% ratio
-// sampler, a batch span processor in front of a counting exporter, a
-// ManualReader that is never collected beside the Prometheus reader behind
-// MetricsHandler, a batch log processor in front of a counting exporter):
+// sampler, a batch span processor in front of a counting exporter, the
+// OTLP metrics exporter, sending to a local receiver when Shutdown comes,
+// beside MetricsHandler, a batch log processor in front of a counting
+// exporter; both batch processors gated as the OTLP exporters' are):
 //
 //   - bare: the ServeMux alone;
 //   - otelhttp: the contrib middleware;
@@ -84,20 +84,27 @@ type benchEnv struct {
 }
 
 func newBenchEnv(b *testing.B, sampler, arg string) benchEnv {
+	// Metrics go to an OTLP/HTTP receiver that accepts and forgets them:
+	// the reader of a cumulative exporter, beside MetricsHandler's.
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	b.Cleanup(sink.Close)
 	env := map[string]string{
-		"OTEL_TRACES_EXPORTER":    "none",
-		"OTEL_METRICS_EXPORTER":   "none",
-		"OTEL_LOGS_EXPORTER":      "none",
-		"OTEL_TRACES_SAMPLER":     sampler,
-		"OTEL_TRACES_SAMPLER_ARG": arg,
-		"OTEL_SERVICE_NAME":       "bench",
+		"OTEL_TRACES_EXPORTER":                "none",
+		"OTEL_METRICS_EXPORTER":               "otlp",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": sink.URL + "/v1/metrics",
+		"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/protobuf",
+		"OTEL_LOGS_EXPORTER":                  "none",
+		"OTEL_TRACES_SAMPLER":                 sampler,
+		"OTEL_TRACES_SAMPLER_ARG":             arg,
+		"OTEL_SERVICE_NAME":                   "bench",
 	}
 	e := benchEnv{spans: &countingSpans{}, logs: &countingLogs{}}
 	tel, err := observe.Configure(observe.WithoutGlobals(),
 		observe.WithEnvLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
 		observe.WithSpanExporter(e.spans),
-		observe.WithMetricReader(sdkmetric.NewManualReader()),
-		observe.WithLogProcessor(sdklog.NewBatchProcessor(e.logs)))
+		observe.WithLogExporter(e.logs))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package selfobs
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,8 +41,9 @@ type Queue struct {
 	max              int64
 	attrs            metric.ObserveOption
 
-	pending atomic.Int64 // admitted, not yet handed to the exporter
-	dropped atomic.Int64
+	pending   atomic.Int64 // admitted, not yet handed to the exporter
+	dropped   atomic.Int64
+	exporting atomic.Int32 // exports under way
 
 	mu       sync.Mutex
 	before   []func()    // run when shutdown begins
@@ -106,6 +108,12 @@ func (q *Queue) shuttingDown() {
 func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 
 // admit reserves a place for one item, or counts it as dropped.
+//
+// Past half the queue with no export under way, the batch processor's
+// goroutine is not waiting for its exporter but for a CPU, which the
+// goroutines that record keep busy: the caller then yields its processor
+// once, so that the queue drains instead of overflowing. It never waits
+// for an exporter: while one is exporting, the caller goes on.
 func (q *Queue) admit() bool {
 	for {
 		p := q.pending.Load()
@@ -114,6 +122,9 @@ func (q *Queue) admit() bool {
 			return false
 		}
 		if q.pending.CompareAndSwap(p, p+1) {
+			if p >= q.max/2 && q.exporting.Load() == 0 {
+				runtime.Gosched()
+			}
 			return true
 		}
 	}
@@ -213,6 +224,8 @@ type queuedSpans struct {
 }
 
 func (e *queuedSpans) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.q.exporting.Add(1)
+	defer e.q.exporting.Add(-1)
 	e.q.done(len(spans))
 	return e.SpanExporter.ExportSpans(ctx, spans)
 }
@@ -253,6 +266,8 @@ type queuedLogs struct {
 }
 
 func (e *queuedLogs) Export(ctx context.Context, records []sdklog.Record) error {
+	e.q.exporting.Add(1)
+	defer e.q.exporting.Add(-1)
 	e.q.done(len(records))
 	return e.Exporter.Export(ctx, records)
 }

@@ -45,6 +45,7 @@ type Options struct {
 	SpanExporters  []sdktrace.SpanExporter
 	MetricReaders  []sdkmetric.Reader
 	LogProcessors  []sdklog.Processor
+	LogExporters   []sdklog.Exporter
 	Views          []sdkmetric.View
 
 	// WrapSpanExporter and WrapLogExporter, when set, wrap every span or
