@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Loopback load test: requests per second of examples/quickstart served bare
-# and behind observe.InstrumentHTTP, measured with wrk (Debian's package,
-# installed when missing). Traffic goes to 127.0.0.1 only, for a bounded time.
+# Loopback load test: requests per second of internal/loadtarget (one
+# route, GET /users/{id}) served bare and behind Telemetry.InstrumentHTTP,
+# measured with wrk (Debian's package, installed when missing), with the
+# CPU time each process used. Traffic goes to 127.0.0.1 only, for a bounded
+# time.
 #
-#   ./scripts/loadtest.sh [DURATION_SECONDS] [CONNECTIONS]
+#   ./scripts/loadtest.sh [DURATION_SECONDS] [CONNECTIONS]   (defaults: 10, 16)
 #
-# Telemetry is recorded in full (every span sampled, metrics aggregated, an
-# access log record per request) and handed to the OTLP exporters of a real
-# collector when tools/otelcol has been built by scripts/test.sh, else
-# dropped by the none exporters after being recorded.
+# Three runs, every span sampled and an access-log record per request:
+#   bare       the mux alone;
+#   discard    the telemetry batched as for OTLP, then counted and dropped
+#              in process (the exporter name "discard"); the server reports
+#              what reached the exporters, which must be every request;
+#   collector  OTLP/HTTP to a real OpenTelemetry Collector on loopback
+#              (the one scripts/test.sh builds into .cache/bin), whose
+#              share of the CPU is reported too.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,46 +30,81 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 mkdir -p .cache/bin
-go build -o .cache/bin/quickstart ./examples/quickstart
+go build -o .cache/bin/loadtarget ./internal/loadtarget
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# cpu_ticks PID: user and system clock ticks the process has used.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TCK="$(getconf CLK_TCK)"
+NCPU="$(nproc)"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-telemetry_env=(OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_TRACES_SAMPLER=always_on)
+collector_pid=""
+collector_env=()
 if [[ -x .cache/bin/otelcol-test ]]; then
 	out="$(mktemp -d)"
 	grpc_port="$(free_port)"
 	http_port="$(free_port)"
 	OTELCOL_GRPC="127.0.0.1:$grpc_port" OTELCOL_HTTP="127.0.0.1:$http_port" OTELCOL_OUT="$out" \
 		.cache/bin/otelcol-test --config tools/otelcol/otelcol.yaml >"$out/collector.log" 2>&1 &
-	pids+=($!)
-	sleep 1
-	telemetry_env=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$http_port" OTEL_TRACES_SAMPLER=always_on)
-	echo "exporting to the test collector on 127.0.0.1:$http_port" >&2
+	collector_pid=$!
+	pids+=("$collector_pid")
+	for _ in $(seq 100); do
+		curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$http_port/v1/traces" 2>/dev/null && break
+		sleep 0.1
+	done
+	collector_env=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$http_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+else
+	echo "no collector at .cache/bin/otelcol-test (scripts/test.sh builds it): the collector run is skipped" >&2
 fi
 
-measure() { # measure MODE FLAGS...
+common=(OTEL_TRACES_SAMPLER=always_on OTEL_SERVICE_NAME=loadtarget OBSERVE_RUNTIME_METRICS=true)
+
+# measure MODE [ENV...] [-- FLAGS...]
+measure() {
 	local mode="$1"
 	shift
+	local envs=() flags=()
+	while [[ $# -gt 0 && "$1" != "--" ]]; do envs+=("$1"); shift; done
+	[[ $# -gt 0 ]] && shift && flags=("$@")
 	local port
 	port="$(free_port)"
-	env "${telemetry_env[@]}" .cache/bin/quickstart -addr "127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+	local result
+	result="$(mktemp)"
+	env "${common[@]}" "${envs[@]}" .cache/bin/loadtarget -addr "127.0.0.1:$port" "${flags[@]}" >"$result" 2>/dev/null &
 	local pid=$!
 	pids+=("$pid")
 	for _ in $(seq 50); do
 		curl -fsS "http://127.0.0.1:$port/users/42" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	local rps
+	local s0 c0=0 s1 c1=0 rps
+	s0="$(cpu_ticks "$pid")"
+	[[ -n "$collector_pid" ]] && c0="$(cpu_ticks "$collector_pid")"
 	rps="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/users/42" | awk '/Requests\/sec/ {print $2}')"
-	kill "$pid"
+	s1="$(cpu_ticks "$pid")"
+	[[ -n "$collector_pid" ]] && c1="$(cpu_ticks "$collector_pid")"
+	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null || true
-	printf '%-14s %12s req/s\n' "$mode" "$rps"
+	local server_share collector_share
+	server_share="$(awk -v t=$((s1 - s0)) -v h="$TCK" -v d="$DURATION" -v n="$NCPU" 'BEGIN {printf "%.0f%%", 100*t/h/d/n}')"
+	collector_share="-"
+	if [[ "$mode" == collector ]]; then
+		collector_share="$(awk -v t=$((c1 - c0)) -v h="$TCK" -v d="$DURATION" -v n="$NCPU" 'BEGIN {printf "%.0f%%", 100*t/h/d/n}')"
+	fi
+	printf '| %-9s | %10s | %6s | %9s | %s |\n' "$mode" "$rps" "$server_share" "$collector_share" "$(cat "$result")"
+	rm -f "$result"
 }
 
-echo "GET /users/42, ${DURATION}s, $CONNS connections, 2 wrk threads"
-measure bare -bare
-measure instrumented
+echo "GET /users/42 for ${DURATION}s over $CONNS connections (wrk, 2 threads) on $NCPU CPUs; CPU shares are of the whole machine"
+echo
+echo "| run | requests/s | server CPU | collector CPU | server's count at exit |"
+echo "| --- | ---: | ---: | ---: | --- |"
+measure bare OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none -- -bare
+measure discard OTEL_TRACES_EXPORTER=discard OTEL_METRICS_EXPORTER=discard OTEL_LOGS_EXPORTER=discard
+if [[ -n "$collector_pid" ]]; then
+	measure collector "${collector_env[@]}"
+fi

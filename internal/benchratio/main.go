@@ -43,8 +43,14 @@ func run(in io.Reader, out io.Writer) error {
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkHTTPServer") {
+		if len(f) < 3 || !strings.HasPrefix(f[0], "BenchmarkHTTPServer") {
 			continue
+		}
+		failed := f[1] == "---" && f[2] == "FAIL:"
+		if failed {
+			// "BenchmarkX/a/b-2 --- FAIL: BenchmarkX/a/b-2": the run
+			// delivered less than it should.
+			f = f[:1]
 		}
 		name, procs := f[0], 1
 		if i := strings.LastIndexByte(name, '-'); i > 0 {
@@ -65,6 +71,10 @@ func run(in io.Reader, out io.Writer) error {
 		if v == nil {
 			v = samples{}
 			data[g][parts[2]] = v
+		}
+		if failed {
+			v["invalid"] = append(v["invalid"], 1)
+			continue
 		}
 		for i := 2; i+1 < len(f); i += 2 {
 			x, err := strconv.ParseFloat(f[i], 64)
@@ -88,16 +98,16 @@ func run(in io.Reader, out io.Writer) error {
 		return a.procs < b.procs
 	})
 	variants := []string{"bare", "otelhttp", "stack", "observe", "observe-nolog"}
-	fmt.Fprintln(out, "| benchmark | cpu | sampler | handler | runs | ns/op | cpu-ns/op | B/op | allocs/op | spans/op | logs/op |")
-	fmt.Fprintln(out, "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(out, "| benchmark | cpu | sampler | handler | runs | invalid | ns/op | cpu-ns/op | B/op | allocs/op | spans/op | logs/op |")
+	fmt.Fprintln(out, "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, g := range order {
 		for _, v := range variants {
 			s := data[g][v]
 			if s == nil {
 				continue
 			}
-			fmt.Fprintf(out, "| %s | %d | %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.4f | %.4f |\n",
-				strings.TrimPrefix(g.bench, "Benchmark"), g.procs, g.sampler, v, len(s["ns/op"]),
+			fmt.Fprintf(out, "| %s | %d | %s | %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.4f | %.4f |\n",
+				strings.TrimPrefix(g.bench, "Benchmark"), g.procs, g.sampler, v, len(s["ns/op"]), len(s["invalid"]),
 				median(s["ns/op"]), median(s["cpu-ns/op"]), median(s["B/op"]), median(s["allocs/op"]),
 				minimum(s["spans/op"]), minimum(s["logs/op"]))
 		}
@@ -139,7 +149,8 @@ func median(x []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// minimum is the least delivery seen: one short run is enough to show.
+// minimum is the least delivery seen among the valid runs; the invalid
+// ones are counted apart.
 func minimum(x []float64) float64 {
 	if len(x) == 0 {
 		return 0

@@ -110,10 +110,11 @@ func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 // admit reserves a place for one item, or counts it as dropped.
 //
 // Past half the queue with no export under way, the batch processor's
-// goroutine is not waiting for its exporter but for a CPU, which the
-// goroutines that record keep busy: the caller then yields its processor
-// once, so that the queue drains instead of overflowing. It never waits
-// for an exporter: while one is exporting, the caller goes on.
+// goroutines are not waiting for their exporter but for a CPU, which the
+// goroutines that record keep busy: the caller then yields its processor,
+// a few times at most, so that the queue drains instead of overflowing.
+// It never waits for an exporter: once one is exporting, the caller goes
+// on.
 func (q *Queue) admit() bool {
 	for {
 		p := q.pending.Load()
@@ -122,13 +123,16 @@ func (q *Queue) admit() bool {
 			return false
 		}
 		if q.pending.CompareAndSwap(p, p+1) {
-			if p >= q.max/2 && q.exporting.Load() == 0 {
+			for i := 0; i < maxYields && q.pending.Load() >= q.max/2 && q.exporting.Load() == 0; i++ {
 				runtime.Gosched()
 			}
 			return true
 		}
 	}
 }
+
+// maxYields bounds the yields of one admit.
+const maxYields = 4
 
 // done frees the places of n items handed to the exporter.
 func (q *Queue) done(n int) { q.pending.Add(-int64(n)) }
