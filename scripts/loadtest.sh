@@ -107,4 +107,10 @@ measure bare OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPO
 measure discard OTEL_TRACES_EXPORTER=discard OTEL_METRICS_EXPORTER=discard OTEL_LOGS_EXPORTER=discard
 if [[ -n "$collector_pid" ]]; then
 	measure collector "${collector_env[@]}"
+	# What the collector wrote: each span has one "spanId" key in its file
+	# (these spans have no links), each log record one
+	# "observedTimeUnixNano".
+	sleep 2
+	echo
+	echo "the collector wrote $(grep -o '"spanId"' "$out/traces.jsonl" | wc -l) spans and $(grep -o '"observedTimeUnixNano"' "$out/logs.jsonl" | wc -l) log records"
 fi
