@@ -111,10 +111,11 @@ func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 //
 // Past half the queue with no export under way, the batch processor's
 // goroutines are not waiting for their exporter but for a CPU, which the
-// goroutines that record keep busy: the caller then yields its processor,
-// a few times at most, so that the queue drains instead of overflowing.
-// It never waits for an exporter: once one is exporting, the caller goes
-// on.
+// goroutines that record keep busy: the caller then yields its processor
+// so that the queue drains instead of overflowing, a few times at most, or
+// up to nearlyFullYields times when the queue is nearly full. An export
+// under way, which may be waiting for the backend, limits the caller to a
+// few yields near full and none before: it never waits for an exporter.
 func (q *Queue) admit() bool {
 	for {
 		p := q.pending.Load()
@@ -123,16 +124,32 @@ func (q *Queue) admit() bool {
 			return false
 		}
 		if q.pending.CompareAndSwap(p, p+1) {
-			for i := 0; i < maxYields && q.pending.Load() >= q.max/2 && q.exporting.Load() == 0; i++ {
-				runtime.Gosched()
+			if p >= q.max/2 {
+				q.yield(p >= q.max-q.max/8)
 			}
 			return true
 		}
 	}
 }
 
-// maxYields bounds the yields of one admit.
-const maxYields = 4
+// Bounds on the yields of one admit.
+const (
+	halfFullYields   = 4
+	nearlyFullYields = 64
+)
+
+func (q *Queue) yield(nearlyFull bool) {
+	budget := halfFullYields
+	if nearlyFull {
+		budget = nearlyFullYields
+	}
+	for i := 0; i < budget && q.pending.Load() >= q.max/2; i++ {
+		if q.exporting.Load() > 0 && (!nearlyFull || i >= halfFullYields) {
+			return
+		}
+		runtime.Gosched()
+	}
+}
 
 // done frees the places of n items handed to the exporter.
 func (q *Queue) done(n int) { q.pending.Add(-int64(n)) }
