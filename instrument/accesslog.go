@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
@@ -27,7 +28,14 @@ type accessEntry struct {
 	elapsed time.Duration
 	written int64
 	errType string
+	// msgBuf, when not nil, is where the message is built if it fits:
+	// memory of the request's own, written once and never reused.
+	msgBuf *[accessMessageSize]byte
 }
+
+// accessMessageSize is the room for an access-log message in the state
+// of a request: "METHOD path status" with a path of up to about 40 bytes.
+const accessMessageSize = 56
 
 // Keys of the access log attributes that no semantic convention names.
 const durationMillisKey = "duration_ms"
@@ -110,7 +118,17 @@ func (a *accessLog) emit(ctx context.Context, t time.Time, level slog.Level, msg
 // message is the record's message, "GET /users/42 200": the method, the
 // path and the status.
 func (e *accessEntry) message() string {
-	return e.method + " " + e.path + " " + statusText(e.status)
+	status := statusText(e.status)
+	if e.msgBuf == nil || len(e.method)+len(e.path)+len(status)+2 > len(e.msgBuf) {
+		return e.method + " " + e.path + " " + status
+	}
+	b := append(e.msgBuf[:0], e.method...)
+	b = append(b, ' ')
+	b = append(b, e.path...)
+	b = append(b, ' ')
+	b = append(b, status...)
+	// The bytes are never written again, so the string may share them.
+	return unsafe.String(&b[0], len(b))
 }
 
 // accessAttrs is the most attributes a record gets from [accessEntry.attributes].

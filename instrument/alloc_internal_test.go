@@ -2,6 +2,7 @@ package instrument
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +80,36 @@ func TestMethodNameAndStatusText(t *testing.T) {
 		if got != want {
 			t.Errorf("statusText(%d) = %q, want %q", code, got, want)
 		}
+	}
+}
+
+// The access-log message is built in the request's own memory when it
+// fits, and by concatenation when it does not; both read the same.
+func TestAccessMessage(t *testing.T) {
+	long := "/" + strings.Repeat("segment/", 8) + "42"
+	for _, tc := range []struct {
+		path string
+		buf  bool
+		want string
+	}{
+		{"/users/42", true, "GET /users/42 200"},
+		{"/users/42", false, "GET /users/42 200"},
+		{long, true, "GET " + long + " 200"},
+		{"/" + strings.Repeat("x", accessMessageSize-len("GET / 200")), true, "GET /" + strings.Repeat("x", accessMessageSize-len("GET / 200")) + " 200"},
+	} {
+		e := accessEntry{method: "GET", path: tc.path, status: 200}
+		if tc.buf {
+			e.msgBuf = new([accessMessageSize]byte)
+		}
+		if got := e.message(); got != tc.want {
+			t.Errorf("message(%q, buffer %v) = %q; want %q", tc.path, tc.buf, got, tc.want)
+		}
+	}
+	// A second request's message does not change the first one's.
+	st1, st2 := new(requestState), new(requestState)
+	m1 := (&accessEntry{method: "GET", path: "/a", status: 200, msgBuf: &st1.msg}).message()
+	_ = (&accessEntry{method: "POST", path: "/b", status: 500, msgBuf: &st2.msg}).message()
+	if m1 != "GET /a 200" {
+		t.Errorf("first message became %q", m1)
 	}
 }

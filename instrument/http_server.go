@@ -262,7 +262,7 @@ func (sh *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// gets its Server-Timing header too.
 			rec.writeHeader(http.StatusOK)
 		}
-		sh.finish(ctx, span, r, r2, rec, method, known, scheme, proto, rid, errType, startRoute, start, p != nil)
+		sh.finish(ctx, span, r, r2, rec, st, method, known, scheme, proto, rid, errType, startRoute, start, p != nil)
 		// net/http removes the temporary files of the request it made, not
 		// those of the copy the handler parsed a multipart form into.
 		if r2.MultipartForm != nil && r.MultipartForm == nil {
@@ -303,7 +303,7 @@ func writePanicResponse(rec *recorder) {
 	}
 }
 
-func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *http.Request, rec *recorder,
+func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *http.Request, rec *recorder, st *requestState,
 	method string, known bool, scheme, proto, rid, errType, startRoute string, start time.Time, panicked bool) {
 	status := rec.status
 	route := startRoute
@@ -379,6 +379,7 @@ func (sh *serverHandler) finish(ctx context.Context, span trace.Span, r, r2 *htt
 			sh.alog.write(&accessEntry{
 				ctx: ctx, time: start.Add(elapsed), level: level, method: method, path: r.URL.Path,
 				route: route, rid: rid, status: status, elapsed: elapsed, written: rec.written, errType: errType,
+				msgBuf: &st.msg,
 			})
 		}
 	}

@@ -34,6 +34,8 @@ type requestState struct {
 	ctx   requestid.Context
 	value [1]string
 	text  [36]byte
+	// msg holds the access-log message of the request when it fits.
+	msg [accessMessageSize]byte
 }
 
 // newRequestID fills s with a new random (version 4) UUID and returns it.
