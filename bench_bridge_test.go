@@ -25,7 +25,8 @@ func (discardExporter) ForceFlush(context.Context) error              { return n
 
 // BenchmarkLogger measures Telemetry.Logger, whose records fan out to the
 // console (JSON or pretty, to io.Discard) and to a batch processor (as
-// the OTLP exporter has), against its two outputs alone on the same
+// the OTLP exporter has, given with WithLogExporter), or go to the batch
+// processor alone, against its two outputs alone on the same
 // record: slog's JSON handler, and otelslog on a LoggerProvider with the
 // same batch processor. The fan-out should cost no more than the sum of
 // those two.
@@ -36,11 +37,15 @@ func BenchmarkLogger(b *testing.B) {
 		return lp
 	}
 	telemetry := func(b *testing.B, format string) *slog.Logger {
+		logs := "console"
+		if format == "" {
+			logs = "none"
+		}
 		tel, err := observe.Configure(
 			observe.WithEnvLookup(envMap(map[string]string{"OBSERVE_CONSOLE_FORMAT": format})),
 			observe.WithoutGlobals(), observe.WithConsoleWriter(io.Discard),
-			observe.WithLogsExporters("console"), observe.WithTracesExporters("none"),
-			observe.WithLogProcessor(sdklog.NewBatchProcessor(discardExporter{})))
+			observe.WithLogsExporters(logs), observe.WithTracesExporters("none"),
+			observe.WithLogExporter(discardExporter{}))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -59,6 +64,8 @@ func BenchmarkLogger(b *testing.B) {
 		}, slog.LevelInfo, false},
 		{"Telemetry.Logger/json+batch", func(b *testing.B) *slog.Logger { return telemetry(b, "json") }, slog.LevelInfo, false},
 		{"Telemetry.Logger/pretty+batch", func(b *testing.B) *slog.Logger { return telemetry(b, "pretty") }, slog.LevelInfo, false},
+		// Without a console, as when an OTLP endpoint is set.
+		{"Telemetry.Logger/batch", func(b *testing.B) *slog.Logger { return telemetry(b, "") }, slog.LevelInfo, false},
 		// A request id is one more attribute, which the baselines lack;
 		// past five attributes it costs the record an allocation.
 		{"Telemetry.Logger/json+batch+request_id", func(b *testing.B) *slog.Logger { return telemetry(b, "json") }, slog.LevelInfo, true},
