@@ -48,16 +48,12 @@ import (
 func main() {
 	addr := flag.String("addr", ":8080", "address to listen on")
 	demo := flag.Bool("demo", false, "serve on a free loopback port, send a few requests, print the tree and exit")
-	bare := flag.Bool("bare", false, "serve the mux without instrumentation (for scripts/loadtest.sh)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *demo {
 		*addr = "127.0.0.1:0"
-	}
-	if *bare {
-		instrumented = false
 	}
 	if err := run(ctx, *addr, *demo); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -106,11 +102,7 @@ func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (e
 
 	// /health, /livez and /metrics are counted in the HTTP metrics but
 	// neither traced nor logged.
-	var handler http.Handler = mux
-	if instrumented {
-		handler = tel.InstrumentHTTP(mux)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: tel.InstrumentHTTP(mux), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	// The address goes to standard error too: with an OTLP endpoint set,
@@ -133,9 +125,6 @@ func run(ctx context.Context, addr string, demo bool, opts ...observe.Option) (e
 	}
 	return err
 }
-
-// instrumented is false only with -bare.
-var instrumented = true
 
 type app struct {
 	tel       *observe.Telemetry
