@@ -99,12 +99,9 @@ func (c *sqlConn) ExecContext(ctx context.Context, query string, args []driver.N
 	case c.execer != nil:
 		res, err = c.execer.ExecContext(ctx, query, args)
 	case c.legacyExec != nil:
-		vals, verr := namedValuesToValues(args)
+		vals, verr := legacyArgs(ctx, args)
 		if verr != nil {
 			return nil, verr
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		res, err = c.legacyExec.Exec(query, vals)
 	default:
@@ -125,12 +122,9 @@ func (c *sqlConn) QueryContext(ctx context.Context, query string, args []driver.
 	case c.queryer != nil:
 		rows, err = c.queryer.QueryContext(ctx, query, args)
 	case c.legacyQuery != nil:
-		vals, verr := namedValuesToValues(args)
+		vals, verr := legacyArgs(ctx, args)
 		if verr != nil {
 			return nil, verr
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		rows, err = c.legacyQuery.Query(query, vals)
 	default:
@@ -210,15 +204,19 @@ func (c *sqlConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return c.checker.CheckNamedValue(nv)
 }
 
-// namedValuesToValues is database/sql's conversion for a driver without
-// the context interfaces.
-func namedValuesToValues(named []driver.NamedValue) ([]driver.Value, error) {
+// legacyArgs prepares a call to a driver without the context interfaces,
+// as database/sql does: the arguments converted, then ctx checked, since
+// the call itself cannot be cancelled.
+func legacyArgs(ctx context.Context, named []driver.NamedValue) ([]driver.Value, error) {
 	vals := make([]driver.Value, len(named))
 	for i, nv := range named {
 		if nv.Name != "" {
 			return nil, errors.New("sql: driver does not support the use of Named Parameters")
 		}
 		vals[i] = nv.Value
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return vals, nil
 }
@@ -306,12 +304,9 @@ func (s *sqlStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (dr
 	if s.execer != nil {
 		res, err = s.execer.ExecContext(ctx, args)
 	} else {
-		vals, verr := namedValuesToValues(args)
+		vals, verr := legacyArgs(ctx, args)
 		if verr != nil {
 			return nil, verr
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		res, err = s.stmt.Exec(vals) //nolint:staticcheck // the driver has nothing else
 	}
@@ -326,12 +321,9 @@ func (s *sqlStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (d
 	if s.queryer != nil {
 		rows, err = s.queryer.QueryContext(ctx, args)
 	} else {
-		vals, verr := namedValuesToValues(args)
+		vals, verr := legacyArgs(ctx, args)
 		if verr != nil {
 			return nil, verr
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		rows, err = s.stmt.Query(vals) //nolint:staticcheck // the driver has nothing else
 	}
