@@ -87,14 +87,11 @@ func (l *logProcessor) OnEmit(ctx context.Context, r *sdklog.Record) error {
 	case high:
 		rel = p.settle(e, true, reasonLevel)
 	case len(e.logs) >= p.cfg.MaxLogsPerTrace:
-		rel = p.settle(e, true, reasonOverflow)
-		rel.bound = boundLogs
+		rel = p.overflow(e, boundLogs)
 	default:
 		size := recordBytes(r)
-		if p.bytes.Add(size) > p.cfg.MaxBytes {
-			p.bytes.Add(-size)
-			rel = p.settle(e, true, reasonOverflow)
-			rel.bound = boundBytes
+		if !p.takeBytes(size) {
+			rel = p.overflow(e, boundBytes)
 			break
 		}
 		e.logs = append(e.logs, heldRecord{rec: r.Clone(), to: l})

@@ -207,12 +207,21 @@ func (p *TailProcessor) reserve() (bound, bool) {
 		p.traceCount.Add(-1)
 		return boundTraces, false
 	}
-	if p.bytes.Add(entryBytes) > p.cfg.MaxBytes {
-		p.bytes.Add(-entryBytes)
+	if !p.takeBytes(entryBytes) {
 		p.traceCount.Add(-1)
 		return boundBytes, false
 	}
 	return 0, true
+}
+
+// takeBytes counts size more bytes as held, unless that would pass
+// MaxBytes.
+func (p *TailProcessor) takeBytes(size int64) bool {
+	if p.bytes.Add(size) > p.cfg.MaxBytes {
+		p.bytes.Add(-size)
+		return false
+	}
+	return true
 }
 
 // release is what a decision lets go of: the held spans and records, to
@@ -241,6 +250,14 @@ func (p *TailProcessor) settle(e *entry, keep bool, r reason) release {
 	e.spans, e.logs = nil, nil
 	p.bytes.Add(-e.bytes)
 	e.bytes = 0
+	return rel
+}
+
+// overflow keeps e's trace because holding more of it would pass bound b.
+// The caller holds the shard's lock.
+func (p *TailProcessor) overflow(e *entry, b bound) release {
+	rel := p.settle(e, true, reasonOverflow)
+	rel.bound = b
 	return rel
 }
 
@@ -315,14 +332,11 @@ func (p *TailProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	case failed:
 		rel = p.settle(e, true, reasonError)
 	case len(e.spans) >= p.cfg.MaxSpansPerTrace:
-		rel = p.settle(e, true, reasonOverflow)
-		rel.bound = boundSpans
+		rel = p.overflow(e, boundSpans)
 	default:
 		size := spanBytes(s)
-		if p.bytes.Add(size) > p.cfg.MaxBytes {
-			p.bytes.Add(-size)
-			rel = p.settle(e, true, reasonOverflow)
-			rel.bound = boundBytes
+		if !p.takeBytes(size) {
+			rel = p.overflow(e, boundBytes)
 			break
 		}
 		if e.spans == nil {
