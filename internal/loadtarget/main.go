@@ -1,9 +1,11 @@
 // Command loadtarget is the server scripts/loadtest.sh sends load to: one
 // route, GET /users/{id}, served bare (-bare) or behind
 // Telemetry.InstrumentHTTP with the telemetry the environment chooses.
-// Besides the built-in exporter names it knows "discard", for all three
-// signals: batched as an OTLP exporter is, then counted and dropped, so
-// that a run measures everything up to the network. On SIGTERM or SIGINT
+// Besides the built-in exporter names it knows "discard", for spans and
+// logs: batched as an OTLP exporter is, then counted and dropped, so that
+// a run measures everything up to the network. (Metrics are aggregated
+// once for MetricsHandler whatever exporter reads them, and exported once
+// a minute: OTEL_METRICS_EXPORTER=none leaves out only that export.) On SIGTERM or SIGINT
 // it shuts down and prints one line of JSON on standard output: the
 // requests served and the spans and log records the discard exporters
 // got.
@@ -25,8 +27,6 @@ import (
 	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/observe-go/observe"
@@ -49,18 +49,6 @@ func (d discardLogs) Export(_ context.Context, r []sdklog.Record) error {
 }
 func (discardLogs) Shutdown(context.Context) error   { return nil }
 func (discardLogs) ForceFlush(context.Context) error { return nil }
-
-type discardMetrics struct{}
-
-func (discardMetrics) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
-	return sdkmetric.DefaultTemporalitySelector(k)
-}
-func (discardMetrics) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
-	return sdkmetric.DefaultAggregationSelector(k)
-}
-func (discardMetrics) Export(context.Context, *metricdata.ResourceMetrics) error { return nil }
-func (discardMetrics) ForceFlush(context.Context) error                          { return nil }
-func (discardMetrics) Shutdown(context.Context) error                            { return nil }
 
 // result is what the program prints when it stops.
 type result struct {
@@ -87,9 +75,6 @@ func run(addr string, bare bool) (err error) {
 		}),
 		exporters.RegisterLogExporter("discard", func(context.Context, exporters.Lookup) (sdklog.Exporter, error) {
 			return discardLogs{&logs}, nil
-		}),
-		exporters.RegisterMetricReader("discard", func(context.Context, exporters.Lookup) (sdkmetric.Reader, error) {
-			return sdkmetric.NewPeriodicReader(discardMetrics{}), nil
 		}))
 	if err != nil {
 		return err
