@@ -1,6 +1,10 @@
 package instrument
 
 import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/metric/noop"
@@ -49,5 +53,24 @@ func TestSQLQueryCacheBounded(t *testing.T) {
 	_ = in.query(long)
 	if len(*in.queries.Load()) > before && (*in.queries.Load())[long] != nil {
 		t.Error("a query longer than maxCachedQueryLen was cached")
+	}
+}
+
+// A driver without the context interfaces gets its arguments as
+// database/sql would hand them: positional values, named ones refused, and
+// nothing at all once the context is done.
+func TestLegacyArgs(t *testing.T) {
+	ctx := context.Background()
+	vals, err := legacyArgs(ctx, []driver.NamedValue{{Ordinal: 1, Value: int64(7)}, {Ordinal: 2, Value: "x"}})
+	if err != nil || len(vals) != 2 || vals[0] != int64(7) || vals[1] != "x" {
+		t.Errorf("legacyArgs = %v, %v; want [7 x], nil", vals, err)
+	}
+	if _, err := legacyArgs(ctx, []driver.NamedValue{{Name: "id", Ordinal: 1, Value: 1}}); err == nil || !strings.Contains(err.Error(), "Named Parameters") {
+		t.Errorf("named argument: err = %v; want the named-parameters error", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := legacyArgs(cancelled, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err = %v; want context.Canceled", err)
 	}
 }
